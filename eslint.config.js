@@ -1,0 +1,92 @@
+// ESLint flat config: type-aware rules against swallowed errors and floating promises, and the import direction
+// of DESIGN.md §2 (lib ← config, api ← core ← outer folders ← http, cluster ← server.ts ← cli).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const folder = (name) => [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`, `../${name}`, `../../${name}`];
+const forbid = (names, why) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [{ group: names.flatMap(folder), message: why }],
+      paths: [],
+    },
+  ],
+});
+const outer = ['gguf', 'store', 'convert', 'engine', 'finetune', 'db', 'auth'];
+const top = ['http', 'cluster', 'cli'];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'web/dist/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs'] } },
+    },
+    rules: {
+      'no-empty': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ['src/lib/**/*.ts'],
+    rules: forbid(['config', 'api', 'core', ...outer, ...top], 'src/lib has no internal imports'),
+  },
+  {
+    files: ['src/config/**/*.ts', 'src/api/**/*.ts'],
+    rules: forbid([...outer, ...top], 'config and api import only lib and core'),
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      ...forbid([...outer, ...top, 'config'], 'core declares ports; outer folders implement them'),
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: [...outer, ...top, 'config'].flatMap(folder), message: 'core declares ports only' }],
+          paths: ['node-llama-cpp', 'hono', 'pino', 'node:child_process', 'node:fs', 'node:fs/promises', 'fs'].map(
+            (name) => ({ name, message: 'core never imports I/O or frameworks: declare a port' }),
+          ),
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'core receives what it needs explicitly' }],
+    },
+  },
+  {
+    files: ['src/{gguf,store,convert,finetune,db,auth}/**/*.ts', 'src/engine/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: top.flatMap(folder), message: 'outer folders do not import http/cluster/cli' }],
+          paths: [{ name: 'node-llama-cpp', message: 'only src/engine/llama-cpp imports node-llama-cpp' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['cli', 'cluster'].flatMap(folder), message: 'http does not import cli/cluster' }],
+          paths: [{ name: 'node-llama-cpp', message: 'only src/engine/llama-cpp imports node-llama-cpp' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,185 @@
+/**
+ * Every Corral setting in one table: its schema (with the default), its `CORRAL_*` variable, its `serve` flag and
+ * its description. `docs/config.md` and `corral serve --help` are generated from this table.
+ */
+import { z } from 'zod';
+import { parseBytes, parseDuration } from '../lib/index.js';
+
+/** `host:port`, `:port`, `host`, or an `http://host:port` URL, as Ollama's OLLAMA_HOST. */
+export const hostSchema = z.string().transform((raw, ctx) => {
+  const text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s]*)(?::(\d{1,5}))?$/.exec(text);
+  const port = m?.[2] === undefined ? 11434 : Number(m[2]);
+  if (!m || port < 1 || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `invalid host "${raw}" (use host:port, e.g. 127.0.0.1:11434)` });
+    return z.NEVER;
+  }
+  const hostname = (m[1] || '127.0.0.1').replace(/^\[|\]$/g, '');
+  return { hostname, port };
+});
+
+const duration = (example: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; e.g. ${example}` });
+      return z.NEVER;
+    }
+  });
+
+const bytes = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseBytes(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  (Array.isArray(v) ? v : v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
+
+interface Setting<S extends z.ZodType> {
+  schema: S;
+  env: `CORRAL_${string}`;
+  flag: string;
+  /** Raw default (before parsing); undefined when derived from another setting. */
+  default: string | number | undefined;
+  /** How the default reads in documentation. */
+  defaultDoc?: string;
+  description: string;
+  secret?: boolean;
+}
+
+function setting<S extends z.ZodType>(s: Setting<S>): Setting<S> {
+  return s;
+}
+
+export const settings = {
+  host: setting({
+    schema: hostSchema,
+    env: 'CORRAL_HOST',
+    flag: '--host',
+    default: '127.0.0.1:11434',
+    description: 'Address the server listens on; the CLI uses it to find the server too.',
+  }),
+  home: setting({
+    schema: z.string().min(1),
+    env: 'CORRAL_HOME',
+    flag: '--home',
+    default: undefined,
+    defaultDoc: '`~/.corral`',
+    description: 'Directory for the database, models, logs and calibration data.',
+  }),
+  models: setting({
+    schema: z.string().min(1),
+    env: 'CORRAL_MODELS',
+    flag: '--models',
+    default: undefined,
+    defaultDoc: '`$CORRAL_HOME/models`',
+    description: 'Model store directory (blobs and manifests).',
+  }),
+  keepAlive: setting({
+    schema: duration('5m, 30s, -1 (forever)'),
+    env: 'CORRAL_KEEP_ALIVE',
+    flag: '--keep-alive',
+    default: '5m',
+    description: 'How long an idle model stays loaded; a negative value keeps it loaded forever, 0 unloads at once.',
+  }),
+  numParallel: setting({
+    schema: int(1, 64),
+    env: 'CORRAL_NUM_PARALLEL',
+    flag: '--num-parallel',
+    default: 4,
+    description: 'Concurrent requests per loaded model, evaluated together in shared batches.',
+  }),
+  maxLoadedModels: setting({
+    schema: int(1, 64),
+    env: 'CORRAL_MAX_LOADED_MODELS',
+    flag: '--max-loaded-models',
+    default: 3,
+    description: 'Most models loaded at once.',
+  }),
+  maxQueue: setting({
+    schema: int(1, 100_000),
+    env: 'CORRAL_MAX_QUEUE',
+    flag: '--max-queue',
+    default: 512,
+    description: 'Most requests waiting for a model; beyond it requests fail at once with QUEUE_FULL (503).',
+  }),
+  contextLength: setting({
+    schema: int(64, 1_048_576),
+    env: 'CORRAL_CONTEXT_LENGTH',
+    flag: '--context-length',
+    default: 4096,
+    description: 'Default context length per request when neither the request nor the Modelfile sets num_ctx.',
+  }),
+  threads: setting({
+    schema: int(0, 1024),
+    env: 'CORRAL_THREADS',
+    flag: '--threads',
+    default: 0,
+    description: 'CPU threads shared by all runners; 0 means the number of cores.',
+  }),
+  gpu: setting({
+    schema: z.enum(['auto', 'cpu', 'cuda', 'vulkan', 'metal']),
+    env: 'CORRAL_GPU',
+    flag: '--gpu',
+    default: 'auto',
+    description: 'Accelerator for runners: auto, cpu, cuda, vulkan or metal.',
+  }),
+  memoryLimit: setting({
+    schema: bytes,
+    env: 'CORRAL_MEMORY_LIMIT',
+    flag: '--memory-limit',
+    default: 0,
+    description: 'Cap on memory used by loaded models (e.g. 8GiB); 0 means the free memory of the machine.',
+  }),
+  loadTimeout: setting({
+    schema: duration('5m'),
+    env: 'CORRAL_LOAD_TIMEOUT',
+    flag: '--load-timeout',
+    default: '5m',
+    description: 'Longest a runner may take to start and load a model before it is killed.',
+  }),
+  origins: setting({
+    schema: list,
+    env: 'CORRAL_ORIGINS',
+    flag: '--origins',
+    default: '',
+    description: 'Extra allowed CORS origins, comma-separated (localhost origins are always allowed).',
+  }),
+  maxBodySize: setting({
+    schema: bytes,
+    env: 'CORRAL_MAX_BODY_SIZE',
+    flag: '--max-body-size',
+    default: '32MiB',
+    description: 'Largest accepted request body (blob uploads excepted).',
+  }),
+  logLevel: setting({
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    env: 'CORRAL_LOG_LEVEL',
+    flag: '--log-level',
+    default: 'info',
+    description: 'Log level: trace, debug, info, warn, error, fatal or silent.',
+  }),
+  configFile: setting({
+    schema: z.string().min(1),
+    env: 'CORRAL_CONFIG',
+    flag: '--config',
+    default: undefined,
+    defaultDoc: '`$CORRAL_HOME/config.json` when present',
+    description: 'JSON file with settings (keys as in this table); environment and flags override it.',
+  }),
+} as const;
+
+export type SettingKey = keyof typeof settings;
+
+/** The validated, frozen configuration. */
+export type Config = { readonly [K in SettingKey]: z.output<(typeof settings)[K]['schema']> };

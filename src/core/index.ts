@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './logger.js';
+export * from './runner.js';
+export * from './error-docs.js';

@@ -1,0 +1,150 @@
+/**
+ * The runner port: one loaded model, served by one process (see DESIGN.md §1). The scheduler owns runners
+ * through this interface only; `src/engine/process-runner.ts` implements it over a child process, tests use fakes.
+ */
+
+/** Where and how to load a model. */
+export interface RunnerLoadSpec {
+  /** Absolute path of the GGUF file (a blob in the store). */
+  modelPath: string;
+  /** LoRA adapters (GGUF) applied on top of the model. */
+  adapters: Array<{ path: string; scale: number }>;
+  /** Context length per sequence, in tokens. */
+  contextSize: number;
+  /** Number of sequences served concurrently (batched together). */
+  parallel: number;
+  /** CPU threads the runner may use; the scheduler keeps the sum over runners within the core budget. */
+  threads: number;
+  /** Accelerator choice; `auto` uses a GPU when present. */
+  gpu: 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+  /** Memory-map the weights (default true). */
+  useMmap: boolean;
+}
+
+/** Facts a runner reports once its model is loaded. */
+export interface RunnerLoadInfo {
+  /** Bytes of RAM the loaded model and context use (weights + KV cache). */
+  ramBytes: number;
+  /** Bytes of accelerator memory used; 0 on CPU. */
+  vramBytes: number;
+  /** Milliseconds spent loading. */
+  loadMs: number;
+  /** Backend in use, e.g. `cpu`, `cuda`. */
+  backend: string;
+  /** Context length actually allocated per sequence. */
+  contextSize: number;
+  /** Threads in use. */
+  threads: number;
+}
+
+/** Sampling and generation options, in Ollama's option names. Absent means the model's/runner's default. */
+export interface SamplingOptions {
+  temperature?: number;
+  top_k?: number;
+  top_p?: number;
+  min_p?: number;
+  typical_p?: number;
+  repeat_penalty?: number;
+  repeat_last_n?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  seed?: number;
+  stop?: string[];
+  /** Maximum tokens to generate; -1 or absent: until the context is full. */
+  num_predict?: number;
+}
+
+/** One chat message, as the core understands it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** Tool calls made by the assistant in this message. */
+  tool_calls?: ToolCall[];
+  /** For `tool` messages: the name of the tool that produced this content. */
+  tool_name?: string;
+}
+
+/** A function the model may call. `parameters` is a JSON schema. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** A call the model made to one of the offered tools. */
+export interface ToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** Constrained output: any JSON value, or JSON matching a schema. */
+export type OutputFormat = { type: 'json' } | { type: 'json_schema'; schema: Record<string, unknown> };
+
+/** A text-generation request. `prompt` is used as-is (already templated, or raw); `messages` go through the
+ * model's chat template inside the runner. Exactly one of the two is set. */
+export interface GenerateRequest {
+  prompt?: string;
+  messages?: ChatMessage[];
+  tools?: ToolDefinition[];
+  format?: OutputFormat;
+  options: SamplingOptions;
+}
+
+/** Why generation stopped: a stop token/sequence, the token limit, or cancellation. */
+export type DoneReason = 'stop' | 'length' | 'abort';
+
+/** The outcome of a generation, with Ollama's timing statistics. */
+export interface GenerateResult {
+  text: string;
+  toolCalls: ToolCall[];
+  doneReason: DoneReason;
+  promptTokens: number;
+  promptEvalMs: number;
+  evalTokens: number;
+  evalMs: number;
+}
+
+/** Embedding request: one vector per input. */
+export interface EmbedRequest {
+  inputs: string[];
+  /** Cut inputs longer than the context instead of failing. */
+  truncate: boolean;
+}
+
+export interface EmbedResult {
+  embeddings: number[][];
+  promptTokens: number;
+}
+
+/** How a runner ended, for the scheduler and the failed requests' error messages. */
+export interface RunnerExit {
+  /** True when the runner was asked to stop; false on a crash, kill or hang. */
+  expected: boolean;
+  code: number | null;
+  signal: string | null;
+  /** The runner's last stderr lines, attached to `RUNNER_FAILED` errors. */
+  lastErrorLines: string[];
+}
+
+/** A loaded model in a runner. All methods reject with `AppError` (`RUNNER_FAILED`, `RUNNER_TIMEOUT`, `CANCELLED`…). */
+export interface Runner {
+  /** Process id when the runner is a process. */
+  readonly pid: number | undefined;
+  readonly info: RunnerLoadInfo;
+  /** Generate; `onText` receives text pieces as they are produced. Aborting `signal` stops within one token. */
+  generate(
+    request: GenerateRequest,
+    handlers: { signal?: AbortSignal; onText?: (text: string) => void },
+  ): Promise<GenerateResult>;
+  embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult>;
+  /** Count the tokens of a text as the model tokenizes it. */
+  tokenize(text: string): Promise<number[]>;
+  /** Resolves when the runner has ended, for whatever reason. */
+  readonly exited: Promise<RunnerExit>;
+  /** Stop the runner and free its memory; idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts a runner and loads a model into it; rejects if either fails or times out. */
+export type RunnerFactory = (spec: RunnerLoadSpec, signal?: AbortSignal) => Promise<Runner>;

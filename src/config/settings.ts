@@ -10,7 +10,7 @@ export const hostSchema = z.string().transform((raw, ctx) => {
   const text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s]*)(?::(\d{1,5}))?$/.exec(text);
   const port = m?.[2] === undefined ? 11434 : Number(m[2]);
-  if (!m || port < 1 || port > 65535) {
+  if (!m || port < 0 || port > 65535) {
     ctx.addIssue({ code: 'custom', message: `invalid host "${raw}" (use host:port, e.g. 127.0.0.1:11434)` });
     return z.NEVER;
   }
@@ -67,7 +67,7 @@ export const settings = {
     env: 'CORRAL_HOST',
     flag: '--host',
     default: '127.0.0.1:11434',
-    description: 'Address the server listens on; the CLI uses it to find the server too.',
+    description: 'Address the server listens on (port 0 picks a free port); the CLI uses it to find the server too.',
   }),
   home: setting({
     schema: z.string().min(1),

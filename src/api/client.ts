@@ -1,0 +1,152 @@
+/**
+ * Typed HTTP client for Corral's API (and any Ollama-compatible server). The CLI and the web console use it;
+ * only `corral serve` builds a server. Browser-safe: it uses the global `fetch`.
+ */
+import { parseNdjson } from '../lib/ndjson.js';
+import { ApiError } from './api-error.js';
+import type {
+  CopyRequest,
+  CreateRequest,
+  DeleteRequest,
+  ListResponse,
+  ProgressResponse,
+  ShowRequest,
+  ShowResponse,
+  VersionResponse,
+} from './ollama-models.js';
+
+export interface ClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:11434`. */
+  baseUrl: string;
+  /** Bearer token sent as `Authorization`. */
+  apiKey?: string;
+  fetch?: typeof fetch;
+  /** Aborts every request of this client (the CLI passes its Ctrl-C signal). */
+  signal?: AbortSignal;
+}
+
+export interface StreamOptions<T> {
+  onProgress?: (line: T) => void;
+  signal?: AbortSignal;
+}
+
+/** A body that can be uploaded as a blob. */
+export type UploadBody = Uint8Array | ReadableStream<Uint8Array> | Blob;
+
+export class Client {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly apiKey: string | undefined;
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.apiKey = options.apiKey;
+    this.signal = options.signal;
+  }
+
+  /** Low-level request: resolves with the response when its status is 2xx, throws {@link ApiError} otherwise. */
+  async request(method: string, path: string, body?: unknown, requestSignal?: AbortSignal): Promise<Response> {
+    const signal = requestSignal && this.signal ? AbortSignal.any([requestSignal, this.signal]) : (requestSignal ?? this.signal);
+    const headers: Record<string, string> = {};
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: signal ?? null };
+    if (body instanceof Uint8Array || body instanceof Blob || body instanceof ReadableStream) {
+      init.body = body as NonNullable<RequestInit['body']>;
+      init.duplex = 'half';
+      headers['content-type'] = 'application/octet-stream';
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new ApiError(
+        `could not connect to Corral at ${this.baseUrl}: is \`corral serve\` running?`,
+        0,
+        'SERVER_UNREACHABLE',
+        { cause: err },
+      );
+    }
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request(method, path, body);
+    return (await res.json()) as T;
+  }
+
+  /** POST a request whose answer is an NDJSON stream; returns the last line. */
+  async stream<T extends object>(path: string, body: object, options: StreamOptions<T> = {}): Promise<T> {
+    const res = await this.request('POST', path, body, options.signal);
+    if (res.body === null) throw new ApiError('empty response from server', res.status);
+    let last: T | undefined;
+    for await (const value of parseNdjson(res.body)) {
+      const line = value as T & { error?: string };
+      if (typeof line.error === 'string') throw new ApiError(line.error, res.status);
+      options.onProgress?.(line);
+      last = line;
+    }
+    if (last === undefined) throw new ApiError('the server closed the stream without an answer', res.status);
+    return last;
+  }
+
+  version(): Promise<VersionResponse> {
+    return this.json('GET', '/api/version');
+  }
+
+  list(): Promise<ListResponse> {
+    return this.json('GET', '/api/tags');
+  }
+
+  show(req: ShowRequest): Promise<ShowResponse> {
+    return this.json('POST', '/api/show', req);
+  }
+
+  create(req: CreateRequest, options?: StreamOptions<ProgressResponse>): Promise<ProgressResponse> {
+    return this.stream('/api/create', { ...req, stream: true }, options);
+  }
+
+  async copy(req: CopyRequest): Promise<void> {
+    await this.request('POST', '/api/copy', req);
+  }
+
+  async delete(req: DeleteRequest): Promise<void> {
+    await this.request('DELETE', '/api/delete', req);
+  }
+
+  /** True when the server already holds the blob. */
+  async hasBlob(digest: string): Promise<boolean> {
+    try {
+      await this.request('HEAD', `/api/blobs/${digest}`);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Upload a blob; the server verifies it hashes to `digest`. */
+  async pushBlob(digest: string, body: UploadBody, signal?: AbortSignal): Promise<void> {
+    await this.request('POST', `/api/blobs/${digest}`, body, signal);
+  }
+}
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { error?: string | { message?: string; code?: string } };
+    if (typeof body.error === 'string') return new ApiError(body.error, res.status);
+    if (body.error && typeof body.error.message === 'string') {
+      return new ApiError(body.error.message, res.status, body.error.code);
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty HEAD answer): fall through to the status line.
+  }
+  return new ApiError(text.trim() || `${res.status} ${res.statusText}`, res.status);
+}

@@ -1,0 +1,14 @@
+/** Every CLI command, in the order `corral --help` lists them. */
+import type { Command } from '../command.js';
+import { cpCommand } from './cp.js';
+import { createCommand } from './create.js';
+import { listCommand } from './list.js';
+import { rmCommand } from './rm.js';
+import { serveCommand } from './serve.js';
+import { showCommand } from './show.js';
+
+export const commands: Command[] = [serveCommand, createCommand, showCommand, listCommand, cpCommand, rmCommand];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name || c.aliases?.includes(name));
+}

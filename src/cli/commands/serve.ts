@@ -1,0 +1,32 @@
+import { loadConfig, renderEnvHelp, renderFlagHelp, settings, type SettingKey } from '../../config/index.js';
+import { startServer } from '../../server.js';
+import type { Command } from '../command.js';
+import { parseCommandArgs } from '../command.js';
+import { print, UsageError } from '../io.js';
+
+const KEYS = Object.keys(settings) as SettingKey[];
+const FLAG_OPTIONS = Object.fromEntries(KEYS.map((k) => [settings[k].flag.slice(2), { type: 'string' as const }]));
+
+export const serveCommand: Command = {
+  name: 'serve',
+  aliases: ['start'],
+  summary: 'Start the Corral server and web console',
+  usage: `corral serve [flags]\n\n${renderFlagHelp()}\n\n${renderEnvHelp()}`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, FLAG_OPTIONS);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const flags: Partial<Record<SettingKey, string>> = {};
+    for (const key of KEYS) {
+      const value = values[settings[key].flag.slice(2)];
+      if (typeof value === 'string') flags[key] = value;
+    }
+    const config = loadConfig({ env: io.env, flags });
+    const server = await startServer(config);
+    print(io.stderr, `Corral is listening on ${server.url}`);
+    await new Promise<void>((resolve) => {
+      if (io.interrupted.aborted) resolve();
+      else io.interrupted.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await server.close();
+  },
+};

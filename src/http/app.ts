@@ -1,0 +1,54 @@
+/**
+ * Builds the Hono app from its dependencies; it never listens (`server.ts` does). Tests call `app.request()`.
+ * The route table below is the one place that shows every endpoint, grouped as Ollama's `GenerateRoutes`.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../core/index.js';
+import type { AppDeps } from './app-deps.js';
+import { dialectOf, errorBody, toAppError } from './errors.js';
+import { corsOrigins } from './middleware/cors-origins.js';
+import { hostCheck } from './middleware/host-check.js';
+import { requestLog } from './middleware/request-log.js';
+import { blobsRoutes } from './ollama/blobs-routes.js';
+import { createRoute } from './ollama/create-route.js';
+import { modelsRoutes } from './ollama/models-routes.js';
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, log } = deps;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
+    return c.json(errorBody(appErr, dialectOf(c.req.path)), appErr.status as 500);
+  });
+  app.notFound((c) => {
+    const err = new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`);
+    return c.json(errorBody(err, dialectOf(c.req.path)), 404);
+  });
+
+  // Middleware: log, refuse rebinding hosts, CORS, bounded bodies (blob uploads are streamed, not buffered).
+  app.use(requestLog(log));
+  app.use(hostCheck({ listenHostname: config.host.hostname, allowedHosts: [config.host.hostname] }));
+  app.use(corsOrigins(config.origins));
+  const limit = bodyLimit({
+    maxSize: config.maxBodySize,
+    onError: () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${config.maxBodySize} bytes`);
+    },
+  });
+  app.use('*', async (c, next) => (c.req.path.startsWith('/api/blobs/') ? next() : limit(c, next)));
+
+  // Liveness, as Ollama answers it.
+  app.get('/', (c) => c.text('Corral is running'));
+  app.on('HEAD', '/', (c) => c.body(null, 200));
+  app.get('/api/version', (c) => c.json({ version: deps.version }));
+
+  // Model management.
+  app.route('/', modelsRoutes(deps));
+  app.route('/', createRoute(deps));
+  app.route('/', blobsRoutes(deps));
+
+  return app;
+}

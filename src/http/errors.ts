@@ -1,0 +1,36 @@
+/**
+ * Turns any thrown value into an `AppError` and renders it in the caller's dialect: Ollama clients get
+ * `{"error": "…"}`, OpenAI clients (`/v1/*`) get `{"error": {"message", "type", "code"}}`.
+ */
+import { AppError, isAppError } from '../core/index.js';
+
+export type Dialect = 'ollama' | 'openai';
+
+/** Normalize an unknown failure; unexpected ones become `INTERNAL` with the original as `cause`. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  if (err instanceof Error && err.name === 'AbortError') {
+    return new AppError('CANCELLED', 'the request was cancelled', { cause: err });
+  }
+  return new AppError('INTERNAL', 'internal server error', { cause: err });
+}
+
+const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
+  UNAUTHORIZED: 'authentication_error',
+  FORBIDDEN: 'permission_error',
+  MODEL_NOT_FOUND: 'not_found_error',
+  NOT_FOUND: 'not_found_error',
+  RATE_LIMITED: 'rate_limit_error',
+};
+
+/** The JSON body for an error in a dialect. */
+export function errorBody(err: AppError, dialect: Dialect): object {
+  if (dialect === 'ollama') return { error: err.message };
+  const type = OPENAI_TYPES[err.code] ?? (err.status < 500 ? 'invalid_request_error' : 'api_error');
+  return { error: { message: err.message, type, param: null, code: err.code } };
+}
+
+/** Which dialect a request path speaks. */
+export function dialectOf(path: string): Dialect {
+  return path.startsWith('/v1/') ? 'openai' : 'ollama';
+}

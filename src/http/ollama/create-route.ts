@@ -1,0 +1,69 @@
+/**
+ * `POST /api/create`. Accepts Ollama's current structured form (`from`, `files`, `adapters`, `template`,
+ * `system`, `parameters`, `messages`, `license`) and the older `modelfile` text; both become one Modelfile
+ * that the store builds, streaming progress as NDJSON unless `stream: false`.
+ */
+import { Hono } from 'hono';
+import { createRequestSchema } from '../../api/index.js';
+import { AppError } from '../../core/index.js';
+import {
+  parseModelfile,
+  renderModelfile,
+  type MessageRole,
+  type ModelfileInstruction,
+} from '../../store/index.js';
+import type { AppDeps } from '../app-deps.js';
+import { parseBody } from '../parse-body.js';
+import { ndjsonFormat, streamResponse } from '../stream-response.js';
+
+type CreateBody = ReturnType<typeof createRequestSchema.parse>;
+
+/** The structured fields as Modelfile instructions (they come after, and so override, a `modelfile` text). */
+export function structuredInstructions(req: CreateBody): ModelfileInstruction[] {
+  const out: ModelfileInstruction[] = [];
+  const files = Object.values(req.files ?? {});
+  if (files.length > 1) {
+    throw new AppError('INVALID_REQUEST', 'files: only one GGUF file per model is supported');
+  }
+  const from = req.from ?? files[0];
+  if (from !== undefined) out.push({ kind: 'from', value: from });
+  for (const digest of Object.values(req.adapters ?? {})) out.push({ kind: 'adapter', value: digest });
+  if (req.template !== undefined) out.push({ kind: 'template', value: req.template });
+  if (req.system !== undefined) out.push({ kind: 'system', value: req.system });
+  for (const [key, value] of Object.entries(req.parameters ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) out.push({ kind: 'parameter', key, value: v });
+  }
+  for (const license of [req.license ?? []].flat()) out.push({ kind: 'license', value: license });
+  for (const m of req.messages ?? []) {
+    if (!['system', 'user', 'assistant'].includes(m.role)) {
+      throw new AppError('INVALID_REQUEST', `messages: role "${m.role}" must be system, user or assistant`);
+    }
+    out.push({ kind: 'message', role: m.role as MessageRole, content: m.content });
+  }
+  return out;
+}
+
+export function createRoute({ store, log }: AppDeps): Hono {
+  const app = new Hono();
+  app.post('/api/create', async (c) => {
+    const req = await parseBody(c, createRequestSchema);
+    const instructions = [
+      ...(req.modelfile === undefined ? [] : parseModelfile(req.modelfile).instructions),
+      ...structuredInstructions(req),
+    ];
+    if (!instructions.some((i) => i.kind === 'from')) {
+      throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
+    }
+    const modelfile = renderModelfile({ instructions });
+    const run = (emit: (line: unknown) => void, signal: AbortSignal) =>
+      store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit, signal });
+    if (req.stream === false) {
+      await run(() => undefined, c.req.raw.signal);
+      return c.json({ status: 'success' });
+    }
+    return streamResponse(c.req.raw, ndjsonFormat, run, (err) =>
+      log.warn({ err, model: req.model }, 'create failed after streaming began'),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+/** Reads and validates a JSON request body; every failure is a 400 that names the field. */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { AppError } from '../core/index.js';
+
+/** Parse `c`'s JSON body with `schema`; throws `INVALID_REQUEST` with the field path on any problem. */
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let json: unknown;
+  try {
+    json = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (err) {
+    throw new AppError('INVALID_REQUEST', `invalid JSON body: ${(err as Error).message}`, { cause: err });
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw new AppError('INVALID_REQUEST', `invalid request: ${problems.join('; ')}`, {
+      details: { issues: result.error.issues },
+    });
+  }
+  return result.data;
+}

@@ -1,0 +1,64 @@
+/**
+ * Composition root: configuration → logger → model store → HTTP app → listen. `close()` drains requests and
+ * closes every part in reverse order of construction (DESIGN.md: everything that owns a resource has `close()`).
+ */
+import { type ServerType, serve } from '@hono/node-server';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { redactConfig, type Config } from './config/index.js';
+import { createApp } from './http/index.js';
+import { createLogger } from './logger.js';
+import { ModelStore } from './store/index.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  /** Base URL clients use, e.g. `http://127.0.0.1:11434`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DRAIN_MS = 10_000;
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const log = createLogger(config);
+  log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
+  await mkdir(config.home, { recursive: true });
+  const store = await ModelStore.open(config.models, { log: log.child({ component: 'store' }) });
+  const app = createApp({ config, store, log: log.child({ component: 'http' }), version: VERSION });
+
+  const server = await listen(app.fetch, config.host.hostname, config.host.port);
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
+  const url = `http://${host}:${port}`;
+  log.info({ url }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log.info({}, 'shutting down');
+      await drain(server);
+      await store.close();
+      log.info({}, 'stopped');
+      log.flush();
+    })());
+  return { url, port, close, [Symbol.asyncDispose]: close };
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number) {
+  return new Promise<ServerType>((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stop accepting connections, let in-flight requests finish for a while, then cut the rest. */
+async function drain(server: ServerType): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+  http.closeIdleConnections?.();
+  const timer = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS);
+  await closed;
+  clearTimeout(timer);
+}

@@ -25,7 +25,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config);
   log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
   await mkdir(config.home, { recursive: true });
-  const store = await ModelStore.open(config.models, { log: log.child({ component: 'store' }) });
+  const store = await ModelStore.open(config.models, { logger: log.child({ component: 'store' }) });
   const app = createApp({ config, store, log: log.child({ component: 'http' }), version: VERSION });
 
   const server = await listen(app.fetch, config.host.hostname, config.host.port);

@@ -15,6 +15,8 @@ export class ProgressPrinter {
         : '';
     const line = `${p.status}${pct}`;
     if (line === this.last) return;
+    // Without a terminal, a percentage line is only worth printing once a transfer is complete.
+    if (!this.out.isTTY && pct !== '' && (p.completed ?? 0) < (p.total ?? 0)) return;
     if (this.out.isTTY && this.open && p.status === this.lastStatus()) {
       this.out.write(`\r\x1b[K${line}`);
     } else {

@@ -40,11 +40,26 @@ describe('manifest', () => {
     ['{}', 'schemaVersion'],
     [JSON.stringify({ ...manifest, schemaVersion: 1 }), 'schemaVersion'],
     [JSON.stringify({ ...manifest, mediaType: 'x' }), 'mediaType'],
-    [JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: '../../etc/passwd', size: 1 }] }), 'layers.0.digest'],
-    [JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('A'), size: 1 }] }), 'layers.0.digest'],
-    [JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('a'), size: -1 }] }), 'layers.0.size'],
-    [JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('a'), size: 1.5 }] }), 'layers.0.size'],
-    [JSON.stringify({ ...manifest, config: { mediaType: 'x', digest: 'sha256-abc', size: 1 } }), 'config.digest'],
+    [
+      JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: '../../etc/passwd', size: 1 }] }),
+      'layers.0.digest',
+    ],
+    [
+      JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('A'), size: 1 }] }),
+      'layers.0.digest',
+    ],
+    [
+      JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('a'), size: -1 }] }),
+      'layers.0.size',
+    ],
+    [
+      JSON.stringify({ ...manifest, layers: [{ mediaType: 'm', digest: d('a'), size: 1.5 }] }),
+      'layers.0.size',
+    ],
+    [
+      JSON.stringify({ ...manifest, config: { mediaType: 'x', digest: 'sha256-abc', size: 1 } }),
+      'config.digest',
+    ],
     [JSON.stringify({ ...manifest, layers: 'x' }), 'layers'],
   ];
   it.each(bad)('rejects %s', (text, why) => {
@@ -60,7 +75,9 @@ describe('manifest', () => {
   });
 
   it('tolerates unknown fields and older configs', () => {
-    expect(parseManifest(JSON.stringify({ ...manifest, annotations: { a: 'b' } }), 'x')).toHaveProperty('annotations');
+    expect(parseManifest(JSON.stringify({ ...manifest, annotations: { a: 'b' } }), 'x')).toHaveProperty(
+      'annotations',
+    );
     const cfg = parseModelConfig('{"model_format":"gguf","model_families":null,"renderer":"x"}', 'c');
     expect(cfg).toMatchObject({ model_format: 'gguf', renderer: 'x' });
     expect(() => parseModelConfig('{"model_families":"x"}', 'c')).toThrow(/config c is invalid/);

@@ -19,7 +19,11 @@ describe('parseModelName: valid names', () => {
     ['host/library/model:tag', 'host/library/model:tag', 'host/library/model:tag'],
     ['localhost:5000/ns/model', 'localhost:5000/ns/model:latest', 'localhost:5000/ns/model:latest'],
     ['localhost:5000/ns/model:v1', 'localhost:5000/ns/model:v1', 'localhost:5000/ns/model:v1'],
-    ['https://host:port/namespace/model:tag', 'host:port/namespace/model:tag', 'host:port/namespace/model:tag'],
+    [
+      'https://host:port/namespace/model:tag',
+      'host:port/namespace/model:tag',
+      'host:port/namespace/model:tag',
+    ],
     ['http://example.com/a/b', 'example.com/a/b:latest', 'example.com/a/b:latest'],
     ['registry.ollama.ai/library/x:latest', 'registry.ollama.ai/library/x:latest', 'x:latest'],
     ['REGISTRY.OLLAMA.AI/Library/X:Latest', 'REGISTRY.OLLAMA.AI/Library/X:Latest', 'X:Latest'],
@@ -28,14 +32,26 @@ describe('parseModelName: valid names', () => {
       'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M',
       'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M',
     ],
-    ['dolphin-mistral:7b-v2.6-dpo-laser-q6_K', 'registry.ollama.ai/library/dolphin-mistral:7b-v2.6-dpo-laser-q6_K', 'dolphin-mistral:7b-v2.6-dpo-laser-q6_K'],
+    [
+      'dolphin-mistral:7b-v2.6-dpo-laser-q6_K',
+      'registry.ollama.ai/library/dolphin-mistral:7b-v2.6-dpo-laser-q6_K',
+      'dolphin-mistral:7b-v2.6-dpo-laser-q6_K',
+    ],
     ['_why/_the/_lucky:_stiff', '_why/_the/_lucky:_stiff', '_why/_the/_lucky:_stiff'],
     ['h/nn/mm:t', 'h/nn/mm:t', 'h/nn/mm:t'],
     ['a..b', 'registry.ollama.ai/library/a..b:latest', 'a..b:latest'],
     ['m:1.0', 'registry.ollama.ai/library/m:1.0', 'm:1.0'],
     ['C:x', 'registry.ollama.ai/library/C:x', 'C:x'],
-    [`${part80}/${part80}/${part80}:${part80}`, `${part80}/${part80}/${part80}:${part80}`, `${part80}/${part80}/${part80}:${part80}`],
-    [`${part350}/${part80}/${part80}:${part80}`, `${part350}/${part80}/${part80}:${part80}`, `${part350}/${part80}/${part80}:${part80}`],
+    [
+      `${part80}/${part80}/${part80}:${part80}`,
+      `${part80}/${part80}/${part80}:${part80}`,
+      `${part80}/${part80}/${part80}:${part80}`,
+    ],
+    [
+      `${part350}/${part80}/${part80}:${part80}`,
+      `${part350}/${part80}/${part80}:${part80}`,
+      `${part350}/${part80}/${part80}:${part80}`,
+    ],
   ];
   it.each(rows)('%s', (input, full, display) => {
     const name = parseModelName(input);
@@ -130,7 +146,9 @@ describe('parseModelName: invalid names', () => {
     }
     expect(isAppError(caught, 'INVALID_MODEL_NAME')).toBe(true);
     const message = (caught as Error).message;
-    expect(message.startsWith(`invalid model name ${JSON.stringify(input.slice(0, 200)).slice(0, -1)}`)).toBe(true);
+    expect(message.startsWith(`invalid model name ${JSON.stringify(input.slice(0, 200)).slice(0, -1)}`)).toBe(
+      true,
+    );
     expect(message).toContain(why);
     expect(tryParseModelName(input)).toBeUndefined();
     expect(isValidModelName(input)).toBe(false);

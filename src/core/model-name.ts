@@ -161,7 +161,7 @@ function precheck(input: string): string | undefined {
   if (typeof input !== 'string') return 'name must be a string';
   if (input.length === 0) return 'name is empty';
   if (input.length > MAX_INPUT) return `name is longer than ${MAX_INPUT} characters`;
-  if (/[\u0000-\u001f\u007f]/.test(input)) return 'control characters are not allowed';
+  if (/\p{Cc}/u.test(input)) return 'control characters are not allowed';
   if (/\s/.test(input)) return 'whitespace is not allowed';
   if (input.includes('\\')) return 'backslashes are not allowed';
   if (input.includes('%')) return "'%' is not allowed";

@@ -1,4 +1,4 @@
-/** A growable little-endian byte buffer for encoding GGUF headers (all GGUF numbers are little-endian). */
+/** A growable little-endian byte buffer for encoding GGUF headers (all GGUF numbers are little-endian). Writers chain. */
 export class ByteBuilder {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
@@ -20,57 +20,69 @@ export class ByteBuilder {
     this.buf = next;
   }
 
-  u8(v: number): void {
+  u8(v: number): this {
     this.reserve(1);
     this.len = this.buf.writeUInt8(v, this.len);
+    return this;
   }
-  i8(v: number): void {
+  i8(v: number): this {
     this.reserve(1);
     this.len = this.buf.writeInt8(v, this.len);
+    return this;
   }
-  u16(v: number): void {
+  u16(v: number): this {
     this.reserve(2);
     this.len = this.buf.writeUInt16LE(v, this.len);
+    return this;
   }
-  i16(v: number): void {
+  i16(v: number): this {
     this.reserve(2);
     this.len = this.buf.writeInt16LE(v, this.len);
+    return this;
   }
-  u32(v: number): void {
+  u32(v: number): this {
     this.reserve(4);
     this.len = this.buf.writeUInt32LE(v, this.len);
+    return this;
   }
-  i32(v: number): void {
+  i32(v: number): this {
     this.reserve(4);
     this.len = this.buf.writeInt32LE(v, this.len);
+    return this;
   }
-  f32(v: number): void {
+  f32(v: number): this {
     this.reserve(4);
     this.len = this.buf.writeFloatLE(v, this.len);
+    return this;
   }
-  f64(v: number): void {
+  f64(v: number): this {
     this.reserve(8);
     this.len = this.buf.writeDoubleLE(v, this.len);
+    return this;
   }
-  u64(v: number | bigint): void {
+  u64(v: number | bigint): this {
     this.reserve(8);
     this.len = this.buf.writeBigUInt64LE(BigInt(v), this.len);
+    return this;
   }
-  i64(v: number | bigint): void {
+  i64(v: number | bigint): this {
     this.reserve(8);
     this.len = this.buf.writeBigInt64LE(BigInt(v), this.len);
+    return this;
   }
   /** A GGUF string: u64 byte length, then UTF-8 bytes, no terminator (gguf.md `gguf_string_t`). */
-  str(s: string): void {
+  str(s: string): this {
     const n = Buffer.byteLength(s, 'utf8');
     this.u64(n);
     this.reserve(n);
     this.len += this.buf.write(s, this.len, n, 'utf8');
+    return this;
   }
   /** `n` zero bytes (alignment padding). */
-  zeros(n: number): void {
+  zeros(n: number): this {
     this.reserve(n);
     this.buf.fill(0, this.len, this.len + n);
     this.len += n;
+    return this;
   }
 }

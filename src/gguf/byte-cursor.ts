@@ -51,7 +51,9 @@ export class ByteCursor {
   async need(n: number, what: string): Promise<void> {
     if (this.has(n)) return;
     if (n > this.remaining)
-      throw this.invalid(`truncated: ${what} needs ${n} bytes at offset ${this.pos}, the file has ${this.source.size}`);
+      throw this.invalid(
+        `truncated: ${what} needs ${n} bytes at offset ${this.pos}, the file has ${this.source.size}`,
+      );
     const want = Math.min(Math.max(n, this.chunkSize), this.remaining);
     const kept = Math.max(0, this.bufStart + this.bufLen - this.pos);
     const next = want <= this.buf.length ? this.buf : Buffer.allocUnsafe(want);
@@ -59,7 +61,8 @@ export class ByteCursor {
     let filled = kept;
     while (filled < want) {
       const got = await this.source.read(next, filled, want - filled, this.pos + filled);
-      if (got === 0) throw this.invalid(`truncated: the file ended at offset ${this.pos + filled} while reading ${what}`);
+      if (got === 0)
+        throw this.invalid(`truncated: the file ended at offset ${this.pos + filled} while reading ${what}`);
       filled += got;
     }
     this.buf = next;
@@ -115,6 +118,18 @@ export class ByteCursor {
     const hi = this.buf.readInt32LE(o + 4);
     const value = hi * TWO_32 + this.buf.readUInt32LE(o);
     return Number.isSafeInteger(value) ? value : this.buf.readBigInt64LE(o);
+  }
+  /**
+   * A whole GGUF string (u64 length + bytes) if it is already buffered and at most `max` bytes, else `undefined`
+   * without moving: the fast path for vocabularies, where awaiting once per token would dominate.
+   */
+  bufferedString(max: number): string | undefined {
+    if (!this.has(8)) return undefined;
+    const o = this.pos - this.bufStart;
+    const n = this.buf.readUInt32LE(o + 4) * TWO_32 + this.buf.readUInt32LE(o);
+    if (n > max || !this.has(8 + n)) return undefined;
+    this.pos += 8 + n;
+    return this.buf.toString('utf8', o + 8, o + 8 + n);
   }
   /** `n` bytes decoded as UTF-8 (invalid sequences become U+FFFD). */
   utf8(n: number): string {

@@ -66,6 +66,7 @@ export function describeGguf(file: GgufFile): ModelDetails {
     fileType,
     name: typeof m['general.name'] === 'string' ? m['general.name'] : undefined,
   };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(details, { [key]: value });
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) Object.assign(details, { [key]: value });
   return details;
 }

@@ -41,17 +41,10 @@ function checkScalar(key: string, type: GgufScalarTypeName, v: unknown): void {
 }
 
 function writeScalar(out: ByteBuilder, type: GgufScalarTypeName, v: unknown): void {
-  switch (type) {
-    case 'bool':
-      return out.u8(v ? 1 : 0);
-    case 'str':
-      return out.str(v as string);
-    case 'u64':
-    case 'i64':
-      return out[type](v as number | bigint);
-    default:
-      return out[type](v as number);
-  }
+  if (type === 'bool') out.u8(v ? 1 : 0);
+  else if (type === 'str') out.str(v as string);
+  else if (type === 'u64' || type === 'i64') out[type](v as number | bigint);
+  else out[type](v as number);
 }
 
 function writeArray(out: ByteBuilder, key: string, array: GgufWriteArray, depth: number): void {

@@ -18,6 +18,13 @@ export {
   type GgufScalarTypeName,
   type GgufTypeName,
 } from './value-type.js';
-export { GgmlType, elementCount, ggmlTypeInfo, ggmlTypeName, tensorByteSize, type GgmlTypeInfo } from './ggml-type.js';
+export {
+  GgmlType,
+  elementCount,
+  ggmlTypeInfo,
+  ggmlTypeName,
+  tensorByteSize,
+  type GgmlTypeInfo,
+} from './ggml-type.js';
 export { fileTypeId, fileTypeName } from './file-type.js';
 export { describeGguf, type ModelDetails } from './describe-gguf.js';

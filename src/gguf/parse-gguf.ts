@@ -58,13 +58,18 @@ async function readHeader(c: ByteCursor, limits: Required<ReadGgufOptions>) {
   // gguf.cpp: a big-endian file read on a little-endian host shows its version in the high bytes.
   if (version > 0 && (version & 0xffff) === 0)
     throw c.invalid(`GGUF version ${version >>> 24} is big-endian, only little-endian files are supported`);
-  if (version !== 2 && version !== 3) throw c.invalid(`GGUF version ${version} is not supported (only 2 and 3)`);
+  if (version !== 2 && version !== 3)
+    throw c.invalid(`GGUF version ${version} is not supported (only 2 and 3)`);
   const tensorCount = c.u64Approx();
   const kvCount = c.u64Approx();
   if (kvCount > limits.maxKeys || kvCount * MIN_KV_BYTES > c.remaining)
-    throw c.invalid(`absurd metadata key count ${kvCount} (limit ${limits.maxKeys}, ${c.remaining} bytes left)`);
+    throw c.invalid(
+      `absurd metadata key count ${kvCount} (limit ${limits.maxKeys}, ${c.remaining} bytes left)`,
+    );
   if (tensorCount > limits.maxTensors || tensorCount * MIN_TENSOR_INFO_BYTES > c.remaining)
-    throw c.invalid(`absurd tensor count ${tensorCount} (limit ${limits.maxTensors}, ${c.remaining} bytes left)`);
+    throw c.invalid(
+      `absurd tensor count ${tensorCount} (limit ${limits.maxTensors}, ${c.remaining} bytes left)`,
+    );
   return { version, tensorCount, kvCount };
 }
 
@@ -82,7 +87,12 @@ async function readMetadata(c: ByteCursor, count: number, limits: Required<ReadG
     const value = await readValue(c, type, limits, `metadata '${key}'`);
     if (key === 'general.alignment') {
       // gguf.cpp requires a u32 power of two.
-      if (type !== GgufValueType.UINT32 || typeof value !== 'number' || value === 0 || (value & (value - 1)) !== 0)
+      if (
+        type !== GgufValueType.UINT32 ||
+        typeof value !== 'number' ||
+        value === 0 ||
+        (value & (value - 1)) !== 0
+      )
         throw c.invalid(`general.alignment must be a u32 power of two, got ${String(value)}`);
       alignment = value;
     }
@@ -92,7 +102,11 @@ async function readMetadata(c: ByteCursor, count: number, limits: Required<ReadG
 }
 
 /** Parses GGUF from `source`; `name` labels errors. Throws `INVALID_GGUF` for anything malformed. */
-export async function parseGguf(source: GgufByteSource, name: string, options: ReadGgufOptions = {}): Promise<GgufFile> {
+export async function parseGguf(
+  source: GgufByteSource,
+  name: string,
+  options: ReadGgufOptions = {},
+): Promise<GgufFile> {
   const limits = { ...DEFAULTS, ...options };
   const c = new ByteCursor(source, name);
   const { version, tensorCount, kvCount } = await readHeader(c, limits);
@@ -102,7 +116,9 @@ export async function parseGguf(source: GgufByteSource, name: string, options: R
   for (const t of tensors) {
     const end = dataOffset + t.offset + t.byteSize;
     if (end > source.size)
-      throw c.invalid(`truncated: tensor '${t.name}' data ends at offset ${end}, past the end of the file (${source.size})`);
+      throw c.invalid(
+        `truncated: tensor '${t.name}' data ends at offset ${end}, past the end of the file (${source.size})`,
+      );
   }
   return { version, metadata, tensors, alignment, dataOffset, fileSize: source.size };
 }

@@ -24,7 +24,11 @@ async function readTensorInfo(
   alignment: number,
 ): Promise<GgufTensorInfo> {
   const what = `tensor info ${index}`;
-  const name = await readString(c, { ...limits, maxStringLength: Math.min(limits.maxStringLength, 1024) }, what);
+  const name = await readString(
+    c,
+    { ...limits, maxStringLength: Math.min(limits.maxStringLength, 1024) },
+    what,
+  );
   if (Buffer.byteLength(name) > MAX_NAME_BYTES || name.length === 0)
     throw c.invalid(`${what} has a name of ${Buffer.byteLength(name)} bytes (must be 1..${MAX_NAME_BYTES})`);
   const label = `tensor '${name}'`;
@@ -44,12 +48,17 @@ async function readTensorInfo(
   const info = ggmlTypeInfo(type);
   if (info === undefined) {
     const known = ggmlTypeName(type);
-    throw c.invalid(`${label} has ${known ? `type ${known} (${type}), no longer supported` : `unknown type ${type}`}`);
+    throw c.invalid(
+      `${label} has ${known ? `type ${known} (${type}), no longer supported` : `unknown type ${type}`}`,
+    );
   }
   if ((dims[0] ?? 1) % info.blockSize !== 0)
-    throw c.invalid(`${label} row length ${dims[0]} is not a multiple of the ${info.name} block size ${info.blockSize}`);
+    throw c.invalid(
+      `${label} row length ${dims[0]} is not a multiple of the ${info.name} block size ${info.blockSize}`,
+    );
   const offset = c.u64Approx();
-  if (offset % alignment !== 0) throw c.invalid(`${label} offset ${offset} is not a multiple of alignment ${alignment}`);
+  if (offset % alignment !== 0)
+    throw c.invalid(`${label} offset ${offset} is not a multiple of alignment ${alignment}`);
   return { name, dims, type, offset, byteSize: (elements / info.blockSize) * info.typeSize };
 }
 

@@ -43,18 +43,25 @@ function readFixed(c: ByteCursor, type: number): GgufValue {
 export async function readString(c: ByteCursor, limits: ValueLimits, what: string): Promise<string> {
   if (!c.has(8)) await c.need(8, what);
   const n = c.u64Approx();
-  if (n > limits.maxStringLength) throw c.invalid(`${what} is a string of ${n} bytes (limit ${limits.maxStringLength})`);
+  if (n > limits.maxStringLength)
+    throw c.invalid(`${what} is a string of ${n} bytes (limit ${limits.maxStringLength})`);
   if (!c.has(n)) await c.need(n, what);
   return c.utf8(n);
 }
 
-async function readArray(c: ByteCursor, limits: ValueLimits, what: string, depth: number): Promise<GgufValue[]> {
+async function readArray(
+  c: ByteCursor,
+  limits: ValueLimits,
+  what: string,
+  depth: number,
+): Promise<GgufValue[]> {
   if (depth > MAX_DEPTH) throw c.invalid(`${what} has arrays nested deeper than ${MAX_DEPTH} levels`);
   await c.need(12, what);
   const itemType = c.u32();
   const n = c.u64Approx();
   if (!isValueType(itemType)) throw c.invalid(`${what} is an array of unknown value type ${itemType}`);
-  if (n > limits.maxArrayLength) throw c.invalid(`${what} is an array of ${n} items (limit ${limits.maxArrayLength})`);
+  if (n > limits.maxArrayLength)
+    throw c.invalid(`${what} is an array of ${n} items (limit ${limits.maxArrayLength})`);
   if (n * minSizeOf(itemType) > c.remaining)
     throw c.invalid(`${what} is an array of ${n} items, more than the ${c.remaining} bytes left in the file`);
   const items: GgufValue[] = new Array<GgufValue>(n);
@@ -62,11 +69,14 @@ async function readArray(c: ByteCursor, limits: ValueLimits, what: string, depth
   if (size > 0) {
     // Fixed-size items: make a batch available, then decode it synchronously.
     const perBatch = Math.max(1, Math.floor(BATCH_BYTES / size));
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const count = Math.min(perBatch, n - i);
       if (!c.has(count * size)) await c.need(count * size, what);
       for (const end = i + count; i < end; i++) items[i] = readFixed(c, itemType);
     }
+  } else if (itemType === GgufValueType.STRING) {
+    for (let i = 0; i < n; i++)
+      items[i] = c.bufferedString(limits.maxStringLength) ?? (await readString(c, limits, what));
   } else {
     for (let i = 0; i < n; i++) items[i] = await readValue(c, itemType, limits, what, depth + 1);
   }

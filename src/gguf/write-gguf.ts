@@ -48,8 +48,13 @@ function resolveAlignment(path: string, content: GgufWriteContent): Record<strin
   const metadata = { ...content.metadata };
   const declared = metadata['general.alignment'];
   if (declared !== undefined && declared.type !== 'u32') throw fail(path, 'general.alignment must be a u32');
-  const alignment = content.alignment ?? (declared?.value as number | undefined) ?? 32;
-  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0 || alignment > 2 ** 30)
+  const alignment = content.alignment ?? declared?.value ?? 32;
+  if (
+    !Number.isInteger(alignment) ||
+    alignment <= 0 ||
+    (alignment & (alignment - 1)) !== 0 ||
+    alignment > 2 ** 30
+  )
     throw fail(path, `alignment ${alignment} is not a power of two`);
   if (declared !== undefined && declared.value !== alignment)
     throw fail(path, `alignment ${alignment} disagrees with general.alignment ${String(declared.value)}`);
@@ -57,7 +62,10 @@ function resolveAlignment(path: string, content: GgufWriteContent): Record<strin
   return metadata;
 }
 
-function encodeHeader(path: string, content: GgufWriteContent): { header: Buffer; alignment: number; sizes: number[] } {
+function encodeHeader(
+  path: string,
+  content: GgufWriteContent,
+): { header: Buffer; alignment: number; sizes: number[] } {
   const metadata = resolveAlignment(path, content);
   const alignment = (metadata['general.alignment']?.value as number | undefined) ?? 32;
   const out = new ByteBuilder();
@@ -79,7 +87,10 @@ function encodeHeader(path: string, content: GgufWriteContent): { header: Buffer
       throw fail(path, `tensor '${t.name}' has invalid dims [${t.dims.join(', ')}]`);
     const size = tensorByteSize(t.type, t.dims);
     if (size === undefined)
-      throw fail(path, `tensor '${t.name}': type ${ggmlTypeName(t.type) ?? t.type} cannot hold dims [${t.dims.join(', ')}]`);
+      throw fail(
+        path,
+        `tensor '${t.name}': type ${ggmlTypeName(t.type) ?? t.type} cannot hold dims [${t.dims.join(', ')}]`,
+      );
     out.str(t.name);
     out.u32(t.dims.length);
     for (const d of t.dims) out.u64(d);
@@ -92,7 +103,12 @@ function encodeHeader(path: string, content: GgufWriteContent): { header: Buffer
   return { header: out.bytes(), alignment, sizes };
 }
 
-async function writeTensorData(path: string, out: FileWriter, tensor: GgufWriteTensor, size: number): Promise<void> {
+async function writeTensorData(
+  path: string,
+  out: FileWriter,
+  tensor: GgufWriteTensor,
+  size: number,
+): Promise<void> {
   const data = typeof tensor.data === 'function' ? await tensor.data() : tensor.data;
   // A Uint8Array is itself iterable (by byte): wrap it so it is written as one chunk.
   const chunks = data instanceof Uint8Array ? [data] : data;
@@ -103,7 +119,10 @@ async function writeTensorData(path: string, out: FileWriter, tensor: GgufWriteT
     await out.write(chunk);
   }
   if (written !== size)
-    throw fail(path, `tensor '${tensor.name}' needs ${size} bytes, its data has ${written > size ? 'more' : written}`);
+    throw fail(
+      path,
+      `tensor '${tensor.name}' needs ${size} bytes, its data has ${written > size ? 'more' : written}`,
+    );
 }
 
 /**

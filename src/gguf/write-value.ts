@@ -40,7 +40,10 @@ export interface GgufArrayItem {
   arr: GgufWriteArray;
 }
 
-function arr<T extends GgufScalarTypeName | 'arr'>(itemType: T, value: ArrayLike<GgufArrayItem[T]>): GgufWriteArray {
+function arr<T extends GgufScalarTypeName | 'arr'>(
+  itemType: T,
+  value: ArrayLike<GgufArrayItem[T]>,
+): GgufWriteArray {
   return { type: 'arr', itemType, value } as GgufWriteArray;
 }
 

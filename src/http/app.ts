@@ -40,9 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.use('*', async (c, next) => (c.req.path.startsWith('/api/blobs/') ? next() : limit(c, next)));
 
-  // Liveness, as Ollama answers it.
+  // Liveness, as Ollama answers it (HEAD is served by GET handlers, body dropped).
   app.get('/', (c) => c.text('Corral is running'));
-  app.on('HEAD', '/', (c) => c.body(null, 200));
   app.get('/api/version', (c) => c.json({ version: deps.version }));
 
   // Model management.

@@ -4,11 +4,12 @@
  * name always matches its content, even after a crash. Data is streamed, never held whole in memory.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../core/index.js';
 import { digestHasher, normalizeDigest } from '../lib/index.js';
 import { commitTempFile, isTempName, tempPathIn } from './atomic-file.js';
+import { isNotFound, readdirOrEmpty } from './fs-util.js';
 
 /** Result of storing a blob. `existed` is true when the store already had it and nothing was written. */
 export interface PutResult {
@@ -23,6 +24,8 @@ export interface PutOptions {
   onProgress?: (completed: number, total?: number) => void;
   /** Extra validation of the complete temp file before it is committed; throw to reject it. */
   check?: (tempPath: string) => Promise<void>;
+  /** `putFile` only: called once the source is hashed, before copying (`existed`: nothing will be copied). */
+  onHashed?: (digest: string, size: number, existed: boolean) => void;
 }
 
 const CHUNK = 1 << 20;
@@ -70,12 +73,18 @@ export class BlobStore {
    */
   async putFile(src: string, options: PutOptions = {}): Promise<PutResult> {
     const { digest, size } = await hashFile(src);
-    if (await this.has(digest)) return { digest, size, existed: true };
+    const existed = await this.has(digest);
+    options.onHashed?.(digest, size, existed);
+    if (existed) return { digest, size, existed };
     return this.#write(createReadStream(src, { highWaterMark: CHUNK }), digest, size, options);
   }
 
   /** Store a stream; when `expectedDigest` is given the bytes must hash to it (`DIGEST_MISMATCH` otherwise). */
-  async putStream(stream: AsyncIterable<Uint8Array>, expectedDigest?: string, options: PutOptions = {}): Promise<PutResult> {
+  async putStream(
+    stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    expectedDigest?: string,
+    options: PutOptions = {},
+  ): Promise<PutResult> {
     const expected = expectedDigest === undefined ? undefined : canonical(expectedDigest);
     if (expected !== undefined) {
       const size = await this.size(expected);
@@ -113,18 +122,23 @@ export class BlobStore {
 
   /** Digests of every blob file (names that are not `sha256-<hex>` and temp files are skipped). */
   async list(): Promise<string[]> {
-    const names = await readdir(this.dir).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
-    return names.flatMap((n) => (n.startsWith('sha256-') && normalizeDigest(n) ? [normalizeDigest(n) as string] : []));
+    const names = await readdirOrEmpty(this.dir);
+    return names.flatMap((n) =>
+      n.startsWith('sha256-') && normalizeDigest(n) ? [normalizeDigest(n) as string] : [],
+    );
   }
 
   /** Paths of temp files left in `blobs/`, excluding those this instance is writing right now. */
   async staleTempFiles(): Promise<string[]> {
-    const names = await readdir(this.dir).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
-    return names.filter(isTempName).map((n) => join(this.dir, n)).filter((p) => !this.#active.has(p));
+    const names = await readdirOrEmpty(this.dir);
+    return names
+      .filter(isTempName)
+      .map((n) => join(this.dir, n))
+      .filter((p) => !this.#active.has(p));
   }
 
   async #write(
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     expected: string | undefined,
     total: number | undefined,
     options: PutOptions,
@@ -192,12 +206,10 @@ export function fileName(digest: string): string {
 
 function canonical(digest: string): string {
   const d = normalizeDigest(digest);
-  if (d === undefined) throw new AppError('INVALID_DIGEST', `invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>`);
+  if (d === undefined)
+    throw new AppError(
+      'INVALID_DIGEST',
+      `invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>`,
+    );
   return d;
-}
-
-/** True for ENOENT/ENOTDIR errors. */
-export function isNotFound(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

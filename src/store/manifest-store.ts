@@ -3,7 +3,7 @@
  * Names are compared case-insensitively: a lookup that misses the exact path falls back to a case-insensitive
  * scan, so a store written by Ollama with mixed-case names (`hf.co/Org/Model-GGUF:Q4_K_M`) still resolves.
  */
-import { mkdir, readdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   AppError,
@@ -16,12 +16,14 @@ import {
 } from '../core/index.js';
 import { digestOf } from '../lib/index.js';
 import { fsyncDir, isTempName, writeFileAtomic } from './atomic-file.js';
-import { isNotFound } from './blob-store.js';
+import { isNotFound, readdirEntries, readdirOrEmpty } from './fs-util.js';
 
 /** A manifest as read from disk. `digest` is the sha256 of its exact bytes (what Ollama lists). */
 export interface StoredManifest {
   name: ModelName;
   manifest: Manifest;
+  /** The exact bytes on disk (copies write these, so the digest stays the same). */
+  bytes: Uint8Array;
   digest: string;
   modifiedAt: Date;
   path: string;
@@ -54,7 +56,7 @@ export class ManifestStore {
     let dir = this.dir;
     const found: string[] = [];
     for (const segment of name.pathSegments) {
-      const entries = await readdir(dir).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
+      const entries = await readdirOrEmpty(dir);
       const match = entries.find((e) => e.toLowerCase() === segment.toLowerCase());
       if (match === undefined) return undefined;
       found.push(match);
@@ -80,12 +82,13 @@ export class ManifestStore {
       throw err;
     }
     const manifest = parseManifest(bytes, stored.toString());
-    return { name: stored, manifest, digest: digestOf(bytes), modifiedAt: mtime, path };
+    return { name: stored, manifest, bytes, digest: digestOf(bytes), modifiedAt: mtime, path };
   }
 
   /** Atomically write a manifest under the stored case of `name` when one exists. Returns its bytes' digest. */
   async write(name: ModelName, manifest: Manifest | Uint8Array): Promise<string> {
-    const bytes = manifest instanceof Uint8Array ? manifest : new TextEncoder().encode(JSON.stringify(manifest));
+    const bytes =
+      manifest instanceof Uint8Array ? manifest : new TextEncoder().encode(JSON.stringify(manifest));
     const target = this.pathOf((await this.resolve(name)) ?? name);
     await writeFileAtomic(target, bytes);
     return digestOf(bytes);
@@ -126,12 +129,11 @@ export class ManifestStore {
   async names(): Promise<ModelName[]> {
     const names: ModelName[] = [];
     const walk = async (dir: string, parts: string[]): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) =>
-        isNotFound(err) ? [] : Promise.reject(err),
-      );
+      const entries = await readdirEntries(dir);
       for (const entry of entries) {
         if (isTempName(entry.name)) continue;
-        if (parts.length < 3 && entry.isDirectory()) await walk(join(dir, entry.name), [...parts, entry.name]);
+        if (parts.length < 3 && entry.isDirectory())
+          await walk(join(dir, entry.name), [...parts, entry.name]);
         if (parts.length === 3 && entry.isFile()) {
           const name = tryParseModelName(`${parts.join('/')}:${entry.name}`);
           if (name) names.push(name);
@@ -143,13 +145,30 @@ export class ManifestStore {
     return names;
   }
 
+  /**
+   * Every digest any manifest file mentions. The text is scanned rather than parsed, so even a manifest that
+   * fails validation protects the blobs it names from garbage collection.
+   */
+  async referencedDigests(): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const name of await this.names()) {
+      let text: string;
+      try {
+        text = await readFile(this.pathOf(name), 'utf8');
+      } catch (err) {
+        if (isNotFound(err)) continue; // removed since listed: it references nothing any more
+        throw err;
+      }
+      for (const m of text.matchAll(/sha256[:-]([0-9a-f]{64})/g)) found.add(`sha256:${m[1] as string}`);
+    }
+    return found;
+  }
+
   /** Paths of temp files anywhere under `manifests/`. */
   async tempFiles(): Promise<string[]> {
     const found: string[] = [];
     const walk = async (dir: string, depth: number): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) =>
-        isNotFound(err) ? [] : Promise.reject(err),
-      );
+      const entries = await readdirEntries(dir);
       for (const entry of entries) {
         const p = join(dir, entry.name);
         if (isTempName(entry.name)) found.push(p);

@@ -67,7 +67,8 @@ export function isKnownParameter(key: string): boolean {
 export function parseParameterValue(key: string, raw: string): number | boolean | string {
   const type = PARAMETER_TYPES[key];
   if (type === undefined) throw new Error(`unknown parameter "${key}"`);
-  const bad = (what: string): Error => new Error(`invalid value ${JSON.stringify(raw)} for parameter ${key} (expected ${what})`);
+  const bad = (what: string): Error =>
+    new Error(`invalid value ${JSON.stringify(raw)} for parameter ${key} (expected ${what})`);
   switch (type) {
     case 'int': {
       if (!INT.test(raw) || !Number.isSafeInteger(Number(raw))) throw bad('an integer');

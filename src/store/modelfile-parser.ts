@@ -30,7 +30,10 @@ export function parseModelfile(input: string): Modelfile {
     const kind = word.toLowerCase() as (typeof INSTRUCTIONS)[number];
     if (word === '' || !INSTRUCTIONS.includes(kind)) {
       const shown = word || s.take(/[^ \t\n]*/y);
-      throw s.fail(at, `unknown instruction ${JSON.stringify(shown)} (expected one of ${INSTRUCTIONS.join(', ').toUpperCase()})`);
+      throw s.fail(
+        at,
+        `unknown instruction ${JSON.stringify(shown)} (expected one of ${INSTRUCTIONS.join(', ').toUpperCase()})`,
+      );
     }
     s.separator(word);
     const line = at.line;
@@ -52,18 +55,22 @@ export function parseModelfile(input: string): Modelfile {
     } else if (kind === 'message') {
       const roleAt = s.mark();
       const role = s.take(/[A-Za-z]+/y).toLowerCase() as MessageRole;
-      if (!ROLES.includes(role)) throw s.fail(roleAt, 'message role must be one of "system", "user", or "assistant"');
+      if (!ROLES.includes(role))
+        throw s.fail(roleAt, 'message role must be one of "system", "user", or "assistant"');
       s.separator(`MESSAGE ${role}`);
       instructions.push({ kind, role, content: s.value('MESSAGE'), line });
     } else {
       const valueAt = s.mark();
       const value = s.value(word.toUpperCase());
-      if ((kind === 'from' || kind === 'adapter') && value === '') throw s.fail(valueAt, `${word.toUpperCase()} needs a value`);
-      if (kind === 'from' && instructions.some((i) => i.kind === 'from')) throw s.fail(at, 'only one FROM instruction is allowed');
+      if ((kind === 'from' || kind === 'adapter') && value === '')
+        throw s.fail(valueAt, `${word.toUpperCase()} needs a value`);
+      if (kind === 'from' && instructions.some((i) => i.kind === 'from'))
+        throw s.fail(at, 'only one FROM instruction is allowed');
       instructions.push({ kind, value, line });
     }
   }
-  if (!instructions.some((i) => i.kind === 'from')) throw s.fail({ line: 1, column: 1 }, 'no FROM instruction');
+  if (!instructions.some((i) => i.kind === 'from'))
+    throw s.fail({ line: 1, column: 1 }, 'no FROM instruction');
   return { instructions };
 }
 
@@ -129,7 +136,8 @@ class Scanner {
     const close = new RegExp(`${quote}[ \\t]*(?:\\n|$)`, 'g');
     close.lastIndex = this.#pos + quote.length;
     const m = close.exec(this.#text);
-    if (m === null) throw this.fail(at, `unterminated ${quote === '"' ? 'quoted' : 'triple-quoted'} value for ${what}`);
+    if (m === null)
+      throw this.fail(at, `unterminated ${quote === '"' ? 'quoted' : 'triple-quoted'} value for ${what}`);
     const value = this.#text.slice(this.#pos + quote.length, m.index);
     this.#advance(m.index + m[0].length - this.#pos);
     return value;

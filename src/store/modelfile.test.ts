@@ -16,13 +16,34 @@ const strip = (list: ModelfileInstruction[]): ModelfileInstruction[] =>
 describe('parseModelfile: valid', () => {
   const rows: Array<[string, string, ModelfileInstruction[]]> = [
     ['minimal', 'FROM ./tiny.gguf', [{ kind: 'from', value: './tiny.gguf' }]],
-    ['lowercase instructions', 'from tiny\nsystem hi', [{ kind: 'from', value: 'tiny' }, { kind: 'system', value: 'hi' }]],
+    [
+      'lowercase instructions',
+      'from tiny\nsystem hi',
+      [
+        { kind: 'from', value: 'tiny' },
+        { kind: 'system', value: 'hi' },
+      ],
+    ],
     ['mixed case', 'FrOm tiny', [{ kind: 'from', value: 'tiny' }]],
     ['comments and blank lines', '# c\n\n  # indented\nFROM x\n\n# end', [{ kind: 'from', value: 'x' }]],
     ['hash inside a value is text', 'FROM x # not a comment', [{ kind: 'from', value: 'x # not a comment' }]],
     ['trailing spaces trimmed', 'FROM x   \t', [{ kind: 'from', value: 'x' }]],
-    ['tabs as separators', 'FROM\tx\nPARAMETER\tnum_ctx\t8', [{ kind: 'from', value: 'x' }, { kind: 'parameter', key: 'num_ctx', value: 8 }]],
-    ['CRLF', 'FROM x\r\nSYSTEM y\r\n', [{ kind: 'from', value: 'x' }, { kind: 'system', value: 'y' }]],
+    [
+      'tabs as separators',
+      'FROM\tx\nPARAMETER\tnum_ctx\t8',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'parameter', key: 'num_ctx', value: 8 },
+      ],
+    ],
+    [
+      'CRLF',
+      'FROM x\r\nSYSTEM y\r\n',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: 'y' },
+      ],
+    ],
     ['BOM', '\uFEFFFROM x', [{ kind: 'from', value: 'x' }]],
     ['path with spaces', 'FROM /models/my model.gguf', [{ kind: 'from', value: '/models/my model.gguf' }]],
     [
@@ -37,63 +58,111 @@ describe('parseModelfile: valid', () => {
         { kind: 'parameter', key: 'num_ctx', value: 4096 },
       ],
     ],
-    ['float forms', 'FROM x\nPARAMETER top_p .5\nPARAMETER min_p 1e-3\nPARAMETER temperature 1', [
-      { kind: 'from', value: 'x' },
-      { kind: 'parameter', key: 'top_p', value: 0.5 },
-      { kind: 'parameter', key: 'min_p', value: 0.001 },
-      { kind: 'parameter', key: 'temperature', value: 1 },
-    ]],
-    ['bool forms', 'FROM x\nPARAMETER penalize_newline 1\nPARAMETER use_mlock F', [
-      { kind: 'from', value: 'x' },
-      { kind: 'parameter', key: 'penalize_newline', value: true },
-      { kind: 'parameter', key: 'use_mlock', value: false },
-    ]],
-    ['stop quoted', 'FROM x\nPARAMETER stop "<|im_end|>"\nPARAMETER stop </s>', [
-      { kind: 'from', value: 'x' },
-      { kind: 'parameter', key: 'stop', value: '<|im_end|>' },
-      { kind: 'parameter', key: 'stop', value: '</s>' },
-    ]],
-    ['triple quoted multi-line', 'FROM x\nTEMPLATE """{{ .System }}\nUSER: {{ .Prompt }}\n"""\nSYSTEM s', [
-      { kind: 'from', value: 'x' },
-      { kind: 'template', value: '{{ .System }}\nUSER: {{ .Prompt }}\n' },
-      { kind: 'system', value: 's' },
-    ]],
-    ['triple quoted holding quotes', 'FROM x\nSYSTEM """say "hi" and """ then"""', [
-      { kind: 'from', value: 'x' },
-      { kind: 'system', value: 'say "hi" and """ then' },
-    ]],
-    ['triple quoted ending in a quote', 'FROM x\nSYSTEM """say "hi""""', [
-      { kind: 'from', value: 'x' },
-      { kind: 'system', value: 'say "hi"' },
-    ]],
-    ['double quoted multi-line', 'FROM x\nSYSTEM "line one\nline two"', [
-      { kind: 'from', value: 'x' },
-      { kind: 'system', value: 'line one\nline two' },
-    ]],
-    ['double quoted keeps padding', 'FROM x\nSYSTEM "  padded  "  ', [
-      { kind: 'from', value: 'x' },
-      { kind: 'system', value: '  padded  ' },
-    ]],
-    ['empty quoted values', 'FROM x\nTEMPLATE ""\nSYSTEM """"""', [
-      { kind: 'from', value: 'x' },
-      { kind: 'template', value: '' },
-      { kind: 'system', value: '' },
-    ]],
-    ['messages', 'FROM x\nMESSAGE user Is Toronto in Canada?\nmessage ASSISTANT "yes"\nMESSAGE system """be brief"""', [
-      { kind: 'from', value: 'x' },
-      { kind: 'message', role: 'user', content: 'Is Toronto in Canada?' },
-      { kind: 'message', role: 'assistant', content: 'yes' },
-      { kind: 'message', role: 'system', content: 'be brief' },
-    ]],
-    ['adapter and license', 'FROM x\nADAPTER ./lora.gguf\nLICENSE """MIT\nLicense"""', [
-      { kind: 'from', value: 'x' },
-      { kind: 'adapter', value: './lora.gguf' },
-      { kind: 'license', value: 'MIT\nLicense' },
-    ]],
-    ['unicode values', 'FROM x\nSYSTEM Tu es un assistant 🦙 très utile', [
-      { kind: 'from', value: 'x' },
-      { kind: 'system', value: 'Tu es un assistant 🦙 très utile' },
-    ]],
+    [
+      'float forms',
+      'FROM x\nPARAMETER top_p .5\nPARAMETER min_p 1e-3\nPARAMETER temperature 1',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'parameter', key: 'top_p', value: 0.5 },
+        { kind: 'parameter', key: 'min_p', value: 0.001 },
+        { kind: 'parameter', key: 'temperature', value: 1 },
+      ],
+    ],
+    [
+      'bool forms',
+      'FROM x\nPARAMETER penalize_newline 1\nPARAMETER use_mlock F',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'parameter', key: 'penalize_newline', value: true },
+        { kind: 'parameter', key: 'use_mlock', value: false },
+      ],
+    ],
+    [
+      'stop quoted',
+      'FROM x\nPARAMETER stop "<|im_end|>"\nPARAMETER stop </s>',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'parameter', key: 'stop', value: '<|im_end|>' },
+        { kind: 'parameter', key: 'stop', value: '</s>' },
+      ],
+    ],
+    [
+      'triple quoted multi-line',
+      'FROM x\nTEMPLATE """{{ .System }}\nUSER: {{ .Prompt }}\n"""\nSYSTEM s',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'template', value: '{{ .System }}\nUSER: {{ .Prompt }}\n' },
+        { kind: 'system', value: 's' },
+      ],
+    ],
+    [
+      'triple quoted holding quotes',
+      'FROM x\nSYSTEM """say "hi" and """ then"""',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: 'say "hi" and """ then' },
+      ],
+    ],
+    [
+      'triple quoted ending in a quote',
+      'FROM x\nSYSTEM """say "hi""""',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: 'say "hi"' },
+      ],
+    ],
+    [
+      'double quoted multi-line',
+      'FROM x\nSYSTEM "line one\nline two"',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: 'line one\nline two' },
+      ],
+    ],
+    [
+      'double quoted keeps padding',
+      'FROM x\nSYSTEM "  padded  "  ',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: '  padded  ' },
+      ],
+    ],
+    [
+      'empty quoted values',
+      'FROM x\nTEMPLATE ""\nSYSTEM """"""',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'template', value: '' },
+        { kind: 'system', value: '' },
+      ],
+    ],
+    [
+      'messages',
+      'FROM x\nMESSAGE user Is Toronto in Canada?\nmessage ASSISTANT "yes"\nMESSAGE system """be brief"""',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'message', role: 'user', content: 'Is Toronto in Canada?' },
+        { kind: 'message', role: 'assistant', content: 'yes' },
+        { kind: 'message', role: 'system', content: 'be brief' },
+      ],
+    ],
+    [
+      'adapter and license',
+      'FROM x\nADAPTER ./lora.gguf\nLICENSE """MIT\nLicense"""',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'adapter', value: './lora.gguf' },
+        { kind: 'license', value: 'MIT\nLicense' },
+      ],
+    ],
+    [
+      'unicode values',
+      'FROM x\nSYSTEM Tu es un assistant 🦙 très utile',
+      [
+        { kind: 'from', value: 'x' },
+        { kind: 'system', value: 'Tu es un assistant 🦙 très utile' },
+      ],
+    ],
   ];
   it.each(rows)('%s', (_label, text, want) => {
     const parsed = parseModelfile(text);
@@ -123,14 +192,22 @@ describe('parseModelfile: errors', () => {
     ['FROM x\nPARAMETER -x 1', 'line 2, column 11', 'expected a parameter name'],
     ['FROM x\nPARAMETER foo 1', 'line 2, column 11', 'unknown parameter "foo"'],
     ['FROM x\nPARAMETER num_ctx', 'line 2, column 18', 'missing value after PARAMETER num_ctx'],
-    ['FROM x\nPARAMETER num_ctx abc', 'line 2, column 19', 'invalid value "abc" for parameter num_ctx (expected an integer)'],
+    [
+      'FROM x\nPARAMETER num_ctx abc',
+      'line 2, column 19',
+      'invalid value "abc" for parameter num_ctx (expected an integer)',
+    ],
     ['FROM x\nPARAMETER num_ctx 1.5', 'line 2, column 19', 'expected an integer'],
     ['FROM x\nPARAMETER temperature hot', 'line 2, column 23', 'expected a number'],
     ['FROM x\nPARAMETER temperature 1e999', 'line 2, column 23', 'expected a number'],
     ['FROM x\nPARAMETER use_mmap yes', 'line 2, column 20', 'expected true or false'],
     ['FROM x\nMESSAGE tool hi', 'line 2, column 9', 'message role must be one of'],
     ['FROM x\nMESSAGE user', 'line 2, column 13', 'missing value after MESSAGE user'],
-    ['FROM x\nSYSTEM """never closed\nmore', 'line 2, column 8', 'unterminated triple-quoted value for SYSTEM'],
+    [
+      'FROM x\nSYSTEM """never closed\nmore',
+      'line 2, column 8',
+      'unterminated triple-quoted value for SYSTEM',
+    ],
     ['FROM x\nSYSTEM "never closed', 'line 2, column 8', 'unterminated quoted value for SYSTEM'],
   ];
   it.each(rows)('%j', (text, where, what) => {
@@ -238,7 +315,9 @@ describe('summarize, render, round trip', () => {
   });
 
   it('formats the /api/show parameters block like Ollama', () => {
-    expect(formatParametersText({ temperature: 0.7, stop: ['<|im_end|>', 'x'], num_ctx: 4096, use_mmap: true })).toBe(
+    expect(
+      formatParametersText({ temperature: 0.7, stop: ['<|im_end|>', 'x'], num_ctx: 4096, use_mmap: true }),
+    ).toBe(
       [
         `${'num_ctx'.padEnd(30)} 4096`,
         `${'stop'.padEnd(30)} "<|im_end|>"`,

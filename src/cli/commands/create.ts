@@ -4,6 +4,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Client } from '../../api/index.js';
+import { parseModelName } from '../../core/index.js';
+import { readGguf } from '../../gguf/index.js';
 import { hashFile, parseModelfile, renderModelfile, type ModelfileInstruction } from '../../store/index.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
@@ -19,6 +21,8 @@ function resolvePath(value: string, baseDir: string): string {
 
 /** Upload a local file unless the server already has it; returns its digest. */
 async function uploadFile(client: Client, path: string, progress: ProgressPrinter): Promise<string> {
+  // Reject a truncated or garbage GGUF here, before a byte is sent (the server checks again at create).
+  if (path.toLowerCase().endsWith('.gguf')) await readGguf(path);
   const { digest, size } = await hashFile(path);
   if (!(await client.hasBlob(digest))) {
     progress.update({ status: `copying file ${digest}`, total: size, completed: 0 });
@@ -68,6 +72,7 @@ export const createCommand: Command = {
     const { values, positionals } = parseCommandArgs(args, { file: { type: 'string', short: 'f' } });
     const [model] = positionals;
     if (model === undefined || positionals.length > 1) throw new UsageError('expected one MODEL name');
+    parseModelName(model); // a bad name fails here, before any file is uploaded
     const file = resolve(io.cwd, values.file ?? 'Modelfile');
     if (!existsSync(file)) throw new UsageError(`Modelfile ${file} does not exist (use -f to name one)`);
     const parsed = parseModelfile(await readFile(file, 'utf8'));

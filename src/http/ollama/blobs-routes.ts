@@ -13,16 +13,17 @@ function digestParam(raw: string): string {
 export function blobsRoutes({ store }: AppDeps): Hono {
   const app = new Hono();
 
-  app.on('HEAD', '/api/blobs/:digest', async (c) => {
+  // Hono answers HEAD with the GET handler (body dropped): this is `HEAD /api/blobs/:digest`.
+  app.get('/api/blobs/:digest', async (c) => {
     const digest = digestParam(c.req.param('digest'));
-    return c.body(null, (await store.blobs.has(digest)) ? 200 : 404);
+    return c.body(null, (await store.hasBlob(digest)) ? 200 : 404);
   });
 
   app.post('/api/blobs/:digest', async (c) => {
     const digest = digestParam(c.req.param('digest'));
     const body = c.req.raw.body;
     if (body === null) throw new AppError('INVALID_REQUEST', 'the request has no body to store');
-    await store.blobs.putStream(body, digest);
+    await store.importBlob(body, digest);
     return c.body(null, 201);
   });
 

@@ -55,10 +55,10 @@ export function createRoute({ store, log }: AppDeps): Hono {
       throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
     }
     const modelfile = renderModelfile({ instructions });
-    const run = (emit: (line: unknown) => void, signal: AbortSignal) =>
-      store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit, signal });
+    // Relative FROM paths in a Modelfile sent over HTTP resolve against the server's working directory.
+    const run = (emit: (line: unknown) => void) => store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit });
     if (req.stream === false) {
-      await run(() => undefined, c.req.raw.signal);
+      await run(() => undefined);
       return c.json({ status: 'success' });
     }
     return streamResponse(c.req.raw, ndjsonFormat, run, (err) =>

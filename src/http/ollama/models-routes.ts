@@ -1,20 +1,18 @@
 /** Ollama model-management routes: tags, show, copy, delete (Ollama `server/routes.go`). */
 import { Hono } from 'hono';
 import { copyRequestSchema, deleteRequestSchema, showRequestSchema } from '../../api/index.js';
-import { AppError } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { parseBody } from '../parse-body.js';
+import { toListedModel, toShowResponse } from './model-wire.js';
 
 export function modelsRoutes({ store }: AppDeps): Hono {
   const app = new Hono();
 
-  app.get('/api/tags', async (c) => c.json({ models: await store.list() }));
+  app.get('/api/tags', async (c) => c.json({ models: (await store.list()).map(toListedModel) }));
 
   app.post('/api/show', async (c) => {
     const req = await parseBody(c, showRequestSchema);
-    const shown = await store.show(req.model, { verbose: req.verbose ?? false });
-    if (shown === undefined) throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found`);
-    return c.json(shown);
+    return c.json(toShowResponse(await store.show(req.model, { verbose: req.verbose ?? false })));
   });
 
   app.post('/api/copy', async (c) => {

@@ -1,0 +1,40 @@
+/** The content-addressed model store: blobs, manifests, Modelfiles, create/copy/delete/show, GC, checks. */
+export {
+  ModelStore,
+  type DeleteResult,
+  type GcResult,
+  type ModelStoreOptions,
+  type NameInput,
+} from './model-store.js';
+export { BlobStore, hashFile, type PutOptions, type PutResult } from './blob-store.js';
+export { ManifestStore, type StoredManifest } from './manifest-store.js';
+export { WriteLease } from './write-lease.js';
+export type { CreateOptions, CreateProgress } from './create-model.js';
+export type { ShowResult } from './show-model.js';
+export type { ModelSummary, OllamaModelDetails, StoredModel } from './stored-model.js';
+export {
+  parseModelfile,
+  renderModelfile,
+  summarizeModelfile,
+  modelInstructions,
+  quote as quoteModelfileValue,
+  type Modelfile,
+  type ModelfileInstruction,
+  type ModelfileSummary,
+  type ModelMessage,
+  type MessageRole,
+} from './modelfile.js';
+export {
+  PARAMETER_TYPES,
+  formatParametersText,
+  isKnownParameter,
+  parseParameterValue,
+  type ParamValue,
+  type Parameters,
+} from './model-parameters.js';
+export {
+  checkStoreConsistency,
+  type StoreConsistencyReport,
+  type StoreProblem,
+} from './store-consistency.js';
+export { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';

@@ -1,0 +1,70 @@
+/**
+ * Killing the server with SIGKILL in the middle of `create` must leave the store consistent: no manifest that
+ * names a missing or partial blob, no blob whose name does not match its content; and the next start cleans
+ * temporary files and can create the model.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../../src/api/index.js';
+import { checkStoreConsistency, TEMP_PREFIX } from '../../src/store/index.js';
+import { cachedFixture, writeTinyModel } from '../fixtures/index.js';
+import { spawnServer } from '../helpers/server-process.js';
+
+let home: string;
+let bigModel: string;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'corral-crash-'));
+  // ~35 MB: large enough that copying and hashing it takes a while, so the kills land mid-write.
+  const options = { nEmbd: 512, nLayer: 4, nFf: 2048, vocabSize: 1024, fileType: 'F16' as const, name: 'crash' };
+  bigModel = await cachedFixture({ crash: options }, (path) => writeTinyModel(path, options));
+}, 120_000);
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+const tempFiles = (root: string) =>
+  readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.name.startsWith(TEMP_PREFIX));
+
+describe('SIGKILL during create', () => {
+  it('leaves the store consistent at every kill point, and the next start recovers', async () => {
+    const models = join(home, 'models');
+    const outcomes: string[] = [];
+    let killedMidWrite = 0;
+    for (const delayMs of [5, 30, 80, 150, 250, 400]) {
+      const server = await spawnServer({ CORRAL_HOME: home });
+      const client = new Client({ baseUrl: server.url });
+      const request = client
+        .create({ model: `crash-${delayMs}`, modelfile: `FROM ${bigModel}\nSYSTEM crash test\n` })
+        .then(
+          () => 'finished',
+          () => 'failed',
+        );
+      await new Promise((r) => setTimeout(r, delayMs));
+      server.child.kill('SIGKILL');
+      expect((await server.exited).signal).toBe('SIGKILL');
+      outcomes.push(await request);
+      if (tempFiles(models).length > 0) killedMidWrite += 1;
+      const report = await checkStoreConsistency(models);
+      expect(report.problems, `kill after ${delayMs} ms`).toEqual([]);
+    }
+
+    // The kills really interrupted writes (temp files were left behind), not just idle servers.
+    expect(killedMidWrite, `outcomes ${outcomes.join(',')}`).toBeGreaterThan(0);
+
+    // A fresh start removes leftovers and a create now succeeds and is listed.
+    const server = await spawnServer({ CORRAL_HOME: home });
+    try {
+      expect(tempFiles(models)).toEqual([]);
+      const client = new Client({ baseUrl: server.url });
+      await client.create({ model: 'after-crash', modelfile: `FROM ${bigModel}\n` });
+      const names = (await client.list()).models.map((m) => m.name);
+      expect(names).toContain('after-crash:latest');
+      const report = await checkStoreConsistency(models);
+      expect(report.ok).toBe(true);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+});

@@ -1,3 +1,4 @@
 export * from './api-error.js';
 export * from './client.js';
 export * from './ollama-models.js';
+export * from './ollama-inference.js';

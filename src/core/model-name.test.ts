@@ -3,7 +3,7 @@ import { isAppError } from './errors.js';
 import { isValidModelName, parseModelName, tryParseModelName } from './model-name.js';
 
 const part80 = '8'.repeat(80);
-const part350 = '3'.repeat(350);
+const part255 = '3'.repeat(255);
 
 describe('parseModelName: valid names', () => {
   // [input, full string, display]
@@ -48,9 +48,9 @@ describe('parseModelName: valid names', () => {
       `${part80}/${part80}/${part80}:${part80}`,
     ],
     [
-      `${part350}/${part80}/${part80}:${part80}`,
-      `${part350}/${part80}/${part80}:${part80}`,
-      `${part350}/${part80}/${part80}:${part80}`,
+      `${part255}/${part80}/${part80}:${part80}`,
+      `${part255}/${part80}/${part80}:${part80}`,
+      `${part255}/${part80}/${part80}:${part80}`,
     ],
   ];
   it.each(rows)('%s', (input, full, display) => {
@@ -134,7 +134,8 @@ describe('parseModelName: invalid names', () => {
     ['m'.repeat(81), 'model is longer than 80'],
     [`model:${'t'.repeat(81)}`, 'tag is longer than 80'],
     [`${'n'.repeat(81)}/model`, 'namespace is longer than 80'],
-    [`${'h'.repeat(351)}/ns/model`, 'host is longer than 350'],
+    [`${'h'.repeat(256)}/ns/model`, 'host is longer than 255'],
+    [`${'3'.repeat(350)}/n/m:t`, 'host is longer than 255'],
     ['x'.repeat(700), 'longer than 600'],
   ];
   it.each(rows)('%j', (input, why) => {

@@ -5,7 +5,7 @@
  *
  * ```
  *   [scheme://][host/][namespace/]model[:tag]      defaults: registry.ollama.ai / library / latest
- *   host       [A-Za-z0-9_][A-Za-z0-9_.:-]*   1..350   (may carry a port: `localhost:5000`)
+ *   host       [A-Za-z0-9_][A-Za-z0-9_.:-]*   1..255   (may carry a port: `localhost:5000`)
  *   namespace  [A-Za-z0-9_][A-Za-z0-9_-]*     1..80    (no dots)
  *   model      [A-Za-z0-9_][A-Za-z0-9_.-]*    1..80
  *   tag        [A-Za-z0-9_][A-Za-z0-9_.-]*    1..80
@@ -13,8 +13,9 @@
  *
  * Because every part must start with a letter, digit or underscore, no part can be `.`/`..`, empty, or hold a
  * path separator, so the parts are safe to use as directory names under the store. Differences from Ollama, on
- * purpose: a `scheme://` prefix is accepted only as `http://` or `https://` and only before an explicit host;
- * a `@digest` suffix is rejected (current Ollama rejects it too: `@` is not a valid tag character).
+ * purpose: hosts are limited to 255 characters (a file name's limit); a `scheme://` prefix is accepted only as
+ * `http://` or `https://` and only before an explicit host; a `@digest` suffix is rejected (current Ollama
+ * rejects it too: `@` is not a valid tag character).
  * Comparison is ASCII case-insensitive; the parts keep the case they were written in.
  */
 import { AppError } from './errors.js';
@@ -28,7 +29,8 @@ export const DEFAULT_TAG = 'latest';
 
 type PartKind = 'host' | 'namespace' | 'model' | 'tag';
 
-const MAX_LEN: Record<PartKind, number> = { host: 350, namespace: 80, model: 80, tag: 80 };
+// Ollama allows 350-character hosts; 255 keeps every part a valid file name (NAME_MAX) on common filesystems.
+const MAX_LEN: Record<PartKind, number> = { host: 255, namespace: 80, model: 80, tag: 80 };
 const MAX_INPUT = 600;
 const WORD = /[A-Za-z0-9_]/;
 

@@ -44,7 +44,11 @@ function fail(path: string, message: string): AppError {
   return new AppError('INVALID_GGUF', `cannot write GGUF ${path}: ${message}`);
 }
 
-function resolveAlignment(path: string, content: GgufWriteContent): Record<string, GgufWriteValue> {
+// The alignment to use, and the metadata with `general.alignment` added when it is not the default 32.
+function resolveAlignment(
+  path: string,
+  content: GgufWriteContent,
+): { metadata: Record<string, GgufWriteValue>; alignment: number } {
   const metadata = { ...content.metadata };
   const declared = metadata['general.alignment'];
   if (declared !== undefined && declared.type !== 'u32') throw fail(path, 'general.alignment must be a u32');
@@ -59,15 +63,14 @@ function resolveAlignment(path: string, content: GgufWriteContent): Record<strin
   if (declared !== undefined && declared.value !== alignment)
     throw fail(path, `alignment ${alignment} disagrees with general.alignment ${String(declared.value)}`);
   if (alignment !== 32) metadata['general.alignment'] = { type: 'u32', value: alignment };
-  return metadata;
+  return { metadata, alignment };
 }
 
 function encodeHeader(
   path: string,
   content: GgufWriteContent,
 ): { header: Buffer; alignment: number; sizes: number[] } {
-  const metadata = resolveAlignment(path, content);
-  const alignment = (metadata['general.alignment']?.value as number | undefined) ?? 32;
+  const { metadata, alignment } = resolveAlignment(path, content);
   const out = new ByteBuilder();
   for (const byte of MAGIC) out.u8(byte);
   out.u32(VERSION);

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { AppError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
 import { dialectOf, errorBody, toAppError } from './errors.js';
@@ -38,7 +39,7 @@ export function createApp(deps: AppDeps): Hono {
       throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${config.maxBodySize} bytes`);
     },
   });
-  app.use('*', async (c, next) => (c.req.path.startsWith('/api/blobs/') ? next() : limit(c, next)));
+  app.use(except('/api/blobs/*', limit));
 
   // Liveness, as Ollama answers it (HEAD is served by GET handlers, body dropped).
   app.get('/', (c) => c.text('Corral is running'));

@@ -4,6 +4,8 @@ import { digestOf } from '../../src/lib/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
+type ShowBody = { system: string; parameters: string; modelfile: string; capabilities: string[]; model_info: Record<string, number | string> };
+
 let t: TestApp;
 let modelPath: string;
 let modelDigest: string;
@@ -48,7 +50,7 @@ describe('Ollama model-management API', () => {
     });
     expect(tags.models[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
 
-    const show = (await (await t.json('POST', '/api/show', { model: 'tiny' })).json()) as Record<string, any>;
+    const show = (await (await t.json('POST', '/api/show', { model: 'tiny' })).json()) as ShowBody;
     expect(show.system).toBe('You are terse.');
     expect(show.parameters).toMatch(/temperature\s+0\.25/);
     expect(show.model_info['general.architecture']).toBe('llama');
@@ -69,7 +71,7 @@ describe('Ollama model-management API', () => {
       stream: false,
     });
     expect(await res.json()).toEqual({ status: 'success' });
-    const show = (await (await t.json('POST', '/api/show', { name: 'structured:v1' })).json()) as Record<string, any>;
+    const show = (await (await t.json('POST', '/api/show', { name: 'structured:v1' })).json()) as ShowBody;
     expect(show.parameters).toMatch(/num_ctx\s+256/);
     expect(show.parameters).toMatch(/stop\s+"?a"?\nstop\s+"?b"?|stop\s+"?a"?[\s\S]*stop\s+"?b"?/);
   });

@@ -31,7 +31,7 @@ function textSection(title: string, text: string | undefined): string {
 /** The default `corral show` report, as Ollama's CLI prints it. */
 export function renderShow(res: ShowResponse): string {
   const info = res.model_info;
-  const arch = String(info['general.architecture'] ?? res.details.family);
+  const arch = typeof info['general.architecture'] === 'string' ? info['general.architecture'] : res.details.family;
   const num = (key: string) => (typeof info[key] === 'number' ? String(info[key]) : undefined);
   const params = typeof info['general.parameter_count'] === 'number' ? formatParams(info['general.parameter_count']) : undefined;
   const model: Array<[string, string | undefined]> = [

@@ -17,7 +17,8 @@ export function toListedModel(m: ModelSummary): ListedModel {
 /** What the model can do, as Ollama reports it. */
 export function capabilitiesOf(show: ShowResult): string[] {
   const caps = ['completion'];
-  const template = show.template || String(show.modelInfo['tokenizer.chat_template'] ?? '');
+  const gguf = show.modelInfo['tokenizer.chat_template'];
+  const template = show.template || (typeof gguf === 'string' ? gguf : '');
   if (/\btools\b/.test(template)) caps.push('tools');
   return caps;
 }

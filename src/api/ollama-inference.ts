@@ -1,0 +1,178 @@
+/**
+ * Wire contract of Ollama's inference endpoints (`/api/generate`, `/api/chat`, `/api/embed`, `/api/embeddings`,
+ * `/api/ps`), following Ollama's `docs/api.md`. Browser-safe.
+ */
+import { z } from 'zod';
+
+/** `keep_alive`: seconds as a number, or a duration string such as `5m`; negative keeps the model loaded. */
+export const keepAliveSchema = z.union([z.number(), z.string()]);
+
+/**
+ * Runtime options (Ollama's `Options`). Known options are type-checked; unknown keys are accepted and ignored
+ * (Ollama logs and ignores them too), so clients that send extra options keep working.
+ */
+export const optionsSchema = z
+  .object({
+    num_ctx: z.number().int().positive(),
+    num_batch: z.number().int().positive(),
+    num_gpu: z.number().int(),
+    main_gpu: z.number().int(),
+    use_mmap: z.boolean(),
+    num_thread: z.number().int().nonnegative(),
+    num_keep: z.number().int(),
+    seed: z.number().int(),
+    num_predict: z.number().int(),
+    top_k: z.number().int().nonnegative(),
+    top_p: z.number().min(0).max(1),
+    min_p: z.number().min(0).max(1),
+    typical_p: z.number().min(0).max(1),
+    repeat_last_n: z.number().int().min(-1),
+    temperature: z.number().min(0),
+    repeat_penalty: z.number().min(0),
+    presence_penalty: z.number(),
+    frequency_penalty: z.number(),
+    stop: z.array(z.string()),
+  })
+  .partial()
+  .passthrough();
+export type Options = z.infer<typeof optionsSchema>;
+
+/** `format`: `"json"`, or a JSON schema object the output must match. */
+export const formatSchema = z.union([z.literal('json'), z.literal(''), z.record(z.string(), z.unknown())]);
+
+const toolCallSchema = z.object({
+  function: z.object({
+    name: z.string(),
+    arguments: z.record(z.string(), z.unknown()),
+  }),
+});
+export type WireToolCall = z.infer<typeof toolCallSchema>;
+
+export const toolSchema = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type WireTool = z.infer<typeof toolSchema>;
+
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string().default(''),
+  images: z.array(z.string()).optional(),
+  tool_calls: z.array(toolCallSchema).optional(),
+  tool_name: z.string().optional(),
+  thinking: z.string().optional(),
+});
+export type WireChatMessage = z.input<typeof chatMessageSchema>;
+
+const common = {
+  model: z.string().min(1),
+  format: formatSchema.optional(),
+  options: optionsSchema.optional(),
+  stream: z.boolean().optional(),
+  keep_alive: keepAliveSchema.optional(),
+  think: z.union([z.boolean(), z.enum(['high', 'medium', 'low'])]).optional(),
+};
+
+export const generateRequestSchema = z.object({
+  ...common,
+  prompt: z.string().optional(),
+  suffix: z.string().optional(),
+  system: z.string().optional(),
+  template: z.string().optional(),
+  context: z.array(z.number().int()).optional(),
+  raw: z.boolean().optional(),
+  images: z.array(z.string()).optional(),
+});
+export type GenerateRequest = z.input<typeof generateRequestSchema>;
+
+export const chatRequestSchema = z.object({
+  ...common,
+  messages: z.array(chatMessageSchema).optional(),
+  tools: z.array(toolSchema).optional(),
+});
+export type ChatRequest = z.input<typeof chatRequestSchema>;
+
+export const embedRequestSchema = z.object({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string())]),
+  truncate: z.boolean().optional(),
+  dimensions: z.number().int().positive().optional(),
+  options: optionsSchema.optional(),
+  keep_alive: keepAliveSchema.optional(),
+});
+export type EmbedRequest = z.input<typeof embedRequestSchema>;
+
+export const embeddingsRequestSchema = z.object({
+  model: z.string().min(1),
+  prompt: z.string(),
+  options: optionsSchema.optional(),
+  keep_alive: keepAliveSchema.optional(),
+});
+export type EmbeddingsRequest = z.input<typeof embeddingsRequestSchema>;
+
+/** Timing statistics of a final chunk; durations in nanoseconds as Ollama sends them. */
+export interface Metrics {
+  total_duration: number;
+  load_duration: number;
+  prompt_eval_count: number;
+  prompt_eval_duration: number;
+  eval_count: number;
+  eval_duration: number;
+}
+
+export interface GenerateResponse extends Partial<Metrics> {
+  model: string;
+  created_at: string;
+  response: string;
+  thinking?: string;
+  done: boolean;
+  done_reason?: string;
+  context?: number[];
+}
+
+export interface ChatResponse extends Partial<Metrics> {
+  model: string;
+  created_at: string;
+  message: { role: 'assistant'; content: string; thinking?: string; tool_calls?: WireToolCall[] };
+  done: boolean;
+  done_reason?: string;
+}
+
+export interface EmbedResponse {
+  model: string;
+  embeddings: number[][];
+  total_duration: number;
+  load_duration: number;
+  prompt_eval_count: number;
+}
+
+export interface EmbeddingsResponse {
+  embedding: number[];
+}
+
+/** One loaded model in `GET /api/ps`. */
+export interface RunningModel {
+  name: string;
+  model: string;
+  size: number;
+  digest: string;
+  details: {
+    parent_model: string;
+    format: string;
+    family: string;
+    families: string[] | null;
+    parameter_size: string;
+    quantization_level: string;
+  };
+  expires_at: string;
+  size_vram: number;
+  context_length: number;
+}
+
+export interface PsResponse {
+  models: RunningModel[];
+}

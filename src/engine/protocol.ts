@@ -1,0 +1,164 @@
+/**
+ * The message protocol between the server (parent) and a runner process (child), over the `child_process.fork`
+ * IPC channel. Versioned: the child says `hello` with its {@link PROTOCOL_VERSION} first, and the parent refuses a
+ * child that speaks another. Every message is validated on receipt with the zod schemas below, in both directions.
+ *
+ * Parent → child: `load`, `request` (generate | embed | tokenize), `cancel`, `ping`, `shutdown`.
+ * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
+ */
+import { z } from 'zod';
+import { errorCatalog, type ErrorCode, type GenerateRequest, type GenerateResult, type RunnerLoadInfo } from '../core/index.js';
+import type { EmbedRequest, EmbedResult, RunnerLoadSpec } from '../core/index.js';
+
+/** Bumped on every incompatible change of a message shape. */
+export const PROTOCOL_VERSION = 1;
+
+const id = z.number().int().nonnegative();
+const errorCode = z.enum(Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]]);
+const jsonObject = z.record(z.string(), z.unknown());
+
+const loadSpec: z.ZodType<RunnerLoadSpec> = z.object({
+  modelPath: z.string().min(1),
+  adapters: z.array(z.object({ path: z.string().min(1), scale: z.number() })),
+  contextSize: z.number().int().positive(),
+  parallel: z.number().int().positive(),
+  threads: z.number().int().positive(),
+  gpu: z.enum(['auto', 'cpu', 'cuda', 'vulkan', 'metal']),
+  useMmap: z.boolean(),
+});
+
+const toolCall = z.object({ name: z.string(), arguments: jsonObject });
+
+const generateRequest: z.ZodType<GenerateRequest> = z.object({
+  prompt: z.string().optional(),
+  messages: z
+    .array(
+      z.object({
+        role: z.enum(['system', 'user', 'assistant', 'tool']),
+        content: z.string(),
+        tool_calls: z.array(toolCall).optional(),
+        tool_name: z.string().optional(),
+      }),
+    )
+    .optional(),
+  tools: z
+    .array(z.object({ name: z.string().min(1), description: z.string().optional(), parameters: jsonObject.optional() }))
+    .optional(),
+  format: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('json') }),
+      z.object({ type: z.literal('json_schema'), schema: jsonObject }),
+    ])
+    .optional(),
+  options: z.object({
+    temperature: z.number().optional(),
+    top_k: z.number().optional(),
+    top_p: z.number().optional(),
+    min_p: z.number().optional(),
+    typical_p: z.number().optional(),
+    repeat_penalty: z.number().optional(),
+    repeat_last_n: z.number().optional(),
+    presence_penalty: z.number().optional(),
+    frequency_penalty: z.number().optional(),
+    seed: z.number().optional(),
+    stop: z.array(z.string()).optional(),
+    num_predict: z.number().optional(),
+  }),
+});
+
+const embedRequest: z.ZodType<EmbedRequest> = z.object({ inputs: z.array(z.string()), truncate: z.boolean() });
+
+const generateResult: z.ZodType<GenerateResult> = z.object({
+  text: z.string(),
+  toolCalls: z.array(toolCall),
+  doneReason: z.enum(['stop', 'length', 'abort']),
+  promptTokens: z.number(),
+  promptEvalMs: z.number(),
+  evalTokens: z.number(),
+  evalMs: z.number(),
+});
+
+const embedResult: z.ZodType<EmbedResult> = z.object({
+  embeddings: z.array(z.array(z.number())),
+  promptTokens: z.number(),
+});
+
+const loadInfo: z.ZodType<RunnerLoadInfo> = z.object({
+  ramBytes: z.number(),
+  vramBytes: z.number(),
+  loadMs: z.number(),
+  backend: z.string(),
+  contextSize: z.number(),
+  threads: z.number(),
+});
+
+/** Decode speeds by thread count (`{"1": 150.2, "2": 201.9}`), tokens per second. */
+const threadSpeeds = z.record(z.string().regex(/^\d+$/), z.number().nonnegative());
+
+/** Messages the parent sends. */
+export const parentMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('load'),
+    spec: loadSpec,
+    /** Thread counts to measure before creating the context, and speeds already known (see thread-calibration). */
+    calibration: z.object({ measure: z.array(z.number().int().positive()), known: threadSpeeds }).optional(),
+  }),
+  z.object({
+    type: z.literal('request'),
+    id,
+    body: z.discriminatedUnion('op', [
+      z.object({ op: z.literal('generate'), request: generateRequest }),
+      z.object({ op: z.literal('embed'), request: embedRequest }),
+      z.object({ op: z.literal('tokenize'), text: z.string() }),
+    ]),
+  }),
+  z.object({ type: z.literal('cancel'), id }),
+  z.object({ type: z.literal('ping'), seq: id }),
+  z.object({ type: z.literal('shutdown') }),
+]);
+
+/** Messages the child sends. */
+export const childMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), version: z.number().int(), pid: z.number().int() }),
+  z.object({ type: z.literal('loaded'), info: loadInfo, threadSpeeds }),
+  /** Text produced since the previous chunk of this request (several tokens may be coalesced into one chunk). */
+  z.object({ type: z.literal('chunk'), id, text: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    id,
+    body: z.discriminatedUnion('op', [
+      z.object({ op: z.literal('generate'), result: generateResult }),
+      z.object({ op: z.literal('embed'), result: embedResult }),
+      z.object({ op: z.literal('tokenize'), tokens: z.array(z.number().int()) }),
+    ]),
+  }),
+  /** A failed request (`id` set), or a failed load / fatal runner error (no `id`). */
+  z.object({ type: z.literal('error'), id: id.optional(), code: errorCode, message: z.string() }),
+  z.object({ type: z.literal('pong'), seq: id }),
+]);
+
+export type ParentMessage = z.infer<typeof parentMessageSchema>;
+export type ChildMessage = z.infer<typeof childMessageSchema>;
+export type RequestBody = Extract<ParentMessage, { type: 'request' }>['body'];
+export type DoneBody = Extract<ChildMessage, { type: 'done' }>['body'];
+
+/** Result of validating a received message: the typed message, or a readable reason it was refused. */
+export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: unknown): Parsed<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, message: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'message';
+  return { ok: false, error: `malformed runner message: ${where}: ${issue?.message ?? 'invalid'}` };
+}
+
+/** Validates a message received by the child. */
+export function parseParentMessage(raw: unknown): Parsed<ParentMessage> {
+  return parseWith(parentMessageSchema, raw);
+}
+
+/** Validates a message received by the parent. */
+export function parseChildMessage(raw: unknown): Parsed<ChildMessage> {
+  return parseWith(childMessageSchema, raw);
+}

@@ -7,8 +7,16 @@
  * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
  */
 import { z } from 'zod';
-import { errorCatalog, type ErrorCode, type GenerateRequest, type GenerateResult, type RunnerLoadInfo } from '../core/index.js';
-import type { EmbedRequest, EmbedResult, RunnerLoadSpec } from '../core/index.js';
+import {
+  errorCatalog,
+  type EmbedRequest,
+  type EmbedResult,
+  type ErrorCode,
+  type GenerateRequest,
+  type GenerateResult,
+  type RunnerLoadInfo,
+  type RunnerLoadSpec,
+} from '../core/index.js';
 
 /** Bumped on every incompatible change of a message shape. */
 export const PROTOCOL_VERSION = 1;

@@ -3,7 +3,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const folder = (name) => [`../${name}/*`, `../../${name}/*`, `../../../${name}/*`, `../${name}`, `../../${name}`];
+const folder = (name) => [
+  `../${name}/*`,
+  `../../${name}/*`,
+  `../../../${name}/*`,
+  `../${name}`,
+  `../../${name}`,
+];
 const forbid = (names, why) => ({
   'no-restricted-imports': [
     'error',
@@ -29,7 +35,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
     },
   },
   {
@@ -47,13 +56,24 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: [...outer, ...top, 'config'].flatMap(folder), message: 'core declares ports only' }],
-          paths: ['node-llama-cpp', 'hono', 'pino', 'node:child_process', 'node:fs', 'node:fs/promises', 'fs'].map(
-            (name) => ({ name, message: 'core never imports I/O or frameworks: declare a port' }),
-          ),
+          patterns: [
+            { group: [...outer, ...top, 'config'].flatMap(folder), message: 'core declares ports only' },
+          ],
+          paths: [
+            'node-llama-cpp',
+            'hono',
+            'pino',
+            'node:child_process',
+            'node:fs',
+            'node:fs/promises',
+            'fs',
+          ].map((name) => ({ name, message: 'core never imports I/O or frameworks: declare a port' })),
         },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'core receives what it needs explicitly' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'core receives what it needs explicitly' },
+      ],
     },
   },
   {
@@ -74,7 +94,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['cli', 'cluster'].flatMap(folder), message: 'http does not import cli/cluster' }],
+          patterns: [
+            { group: ['cli', 'cluster'].flatMap(folder), message: 'http does not import cli/cluster' },
+          ],
           paths: [{ name: 'node-llama-cpp', message: 'only src/engine/llama-cpp imports node-llama-cpp' }],
         },
       ],

@@ -17,7 +17,10 @@ export function createLogger(config: Config): RootLogger {
     {
       level,
       base: { pid: process.pid },
-      redact: { paths: ['*.authorization', '*.apiKey', '*.password', 'req.headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.authorization', '*.apiKey', '*.password', 'req.headers.authorization'],
+        censor: '[redacted]',
+      },
     },
     pino.multistream([
       { level, stream: pino.destination({ fd: 2, sync: false }) },

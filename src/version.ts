@@ -1,6 +1,8 @@
 /** Corral's version, read from package.json (one level above both `src/` and `dist/`). */
 import { readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export const VERSION: string = pkg.version;

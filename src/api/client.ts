@@ -47,8 +47,16 @@ export class Client {
   }
 
   /** Low-level request: resolves with the response when its status is 2xx, throws {@link ApiError} otherwise. */
-  async request(method: string, path: string, body?: unknown, requestSignal?: AbortSignal): Promise<Response> {
-    const signal = requestSignal && this.signal ? AbortSignal.any([requestSignal, this.signal]) : (requestSignal ?? this.signal);
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    requestSignal?: AbortSignal,
+  ): Promise<Response> {
+    const signal =
+      requestSignal && this.signal
+        ? AbortSignal.any([requestSignal, this.signal])
+        : (requestSignal ?? this.signal);
     const headers: Record<string, string> = {};
     if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: signal ?? null };

@@ -24,7 +24,11 @@ export function clientFor(io: CliIo): Client {
   const { hostname, port } = parsed.data;
   const reach = hostname === '0.0.0.0' ? '127.0.0.1' : hostname === '::' ? '::1' : hostname;
   const host = reach.includes(':') ? `[${reach}]` : reach;
-  return new Client({ baseUrl: `http://${host}:${port}`, apiKey: io.env.CORRAL_API_KEY, signal: io.interrupted });
+  return new Client({
+    baseUrl: `http://${host}:${port}`,
+    apiKey: io.env.CORRAL_API_KEY,
+    signal: io.interrupted,
+  });
 }
 
 export function print(stream: NodeJS.WritableStream, text: string): void {

@@ -74,4 +74,3 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
 }
-

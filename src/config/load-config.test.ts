@@ -72,7 +72,10 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'corral-config-file-'));
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ maxQueue: 10, numParallel: 3, keepAlive: '1m' }));
-    const c = load({ CORRAL_CONFIG: file, CORRAL_NUM_PARALLEL: '6', CORRAL_KEEP_ALIVE: '2m' }, { keepAlive: '3m' });
+    const c = load(
+      { CORRAL_CONFIG: file, CORRAL_NUM_PARALLEL: '6', CORRAL_KEEP_ALIVE: '2m' },
+      { keepAlive: '3m' },
+    );
     expect(c.maxQueue).toBe(10);
     expect(c.numParallel).toBe(6);
     expect(c.keepAlive).toBe(180_000);

@@ -60,18 +60,25 @@ export function loadConfig(sources: ConfigSources): Config {
   const problems: string[] = [];
   const userHome = sources.homeDir ?? homedir();
   const homeRaw = pick('home', sources, {});
-  const home = expandHome(typeof homeRaw?.value === 'string' ? homeRaw.value : join(userHome, '.corral'), userHome);
+  const home = expandHome(
+    typeof homeRaw?.value === 'string' ? homeRaw.value : join(userHome, '.corral'),
+    userHome,
+  );
   const fileRaw = pick('configFile', sources, {});
   const filePath = fileRaw ? expandHome(String(fileRaw.value), userHome) : join(home, 'config.json');
   const file = readConfigFile(filePath, fileRaw !== undefined, problems);
 
   const out: Record<string, unknown> = {};
   for (const key of KEYS) {
-    const raw = key === 'home' ? { value: home, source: homeRaw?.source ?? 'default' } : pick(key, sources, file);
+    const raw =
+      key === 'home' ? { value: home, source: homeRaw?.source ?? 'default' } : pick(key, sources, file);
     if (raw === undefined) continue;
     const result = settings[key].schema.safeParse(raw.value);
     if (result.success) out[key] = result.data;
-    else problems.push(...result.error.issues.map((i) => `${settings[key].env} (from ${raw.source}): ${i.message}`));
+    else
+      problems.push(
+        ...result.error.issues.map((i) => `${settings[key].env} (from ${raw.source}): ${i.message}`),
+      );
   }
   out.models = expandHome(typeof out.models === 'string' ? out.models : join(home, 'models'), userHome);
   out.configFile = filePath;

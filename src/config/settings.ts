@@ -7,7 +7,10 @@ import { parseBytes, parseDuration } from '../lib/index.js';
 
 /** `host:port`, `:port`, `host`, or an `http://host:port` URL, as Ollama's OLLAMA_HOST. */
 export const hostSchema = z.string().transform((raw, ctx) => {
-  const text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const text = raw
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '');
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s]*)(?::(\d{1,5}))?$/.exec(text);
   const port = m?.[2] === undefined ? 11434 : Number(m[2]);
   if (!m || port < 0 || port > 65535) {
@@ -39,11 +42,9 @@ const bytes = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const list = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  (Array.isArray(v) ? v : v.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== ''),
-);
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
 
 interface Setting<S extends z.ZodType> {
   schema: S;
@@ -67,7 +68,8 @@ export const settings = {
     env: 'CORRAL_HOST',
     flag: '--host',
     default: '127.0.0.1:11434',
-    description: 'Address the server listens on (port 0 picks a free port); the CLI uses it to find the server too.',
+    description:
+      'Address the server listens on (port 0 picks a free port); the CLI uses it to find the server too.',
   }),
   home: setting({
     schema: z.string().min(1),
@@ -90,7 +92,8 @@ export const settings = {
     env: 'CORRAL_KEEP_ALIVE',
     flag: '--keep-alive',
     default: '5m',
-    description: 'How long an idle model stays loaded; a negative value keeps it loaded forever, 0 unloads at once.',
+    description:
+      'How long an idle model stays loaded; a negative value keeps it loaded forever, 0 unloads at once.',
   }),
   numParallel: setting({
     schema: int(1, 64),
@@ -118,7 +121,8 @@ export const settings = {
     env: 'CORRAL_CONTEXT_LENGTH',
     flag: '--context-length',
     default: 4096,
-    description: 'Default context length per request when neither the request nor the Modelfile sets num_ctx.',
+    description:
+      'Default context length per request when neither the request nor the Modelfile sets num_ctx.',
   }),
   threads: setting({
     schema: int(0, 1024),

@@ -4,18 +4,34 @@
  * `docs/errors.md` is generated from the catalogue and checked by a test.
  */
 export const errorCatalog = {
-  INVALID_REQUEST: { status: 400, description: 'The request body or query failed validation; the message names the field.' },
+  INVALID_REQUEST: {
+    status: 400,
+    description: 'The request body or query failed validation; the message names the field.',
+  },
   INVALID_MODEL_NAME: {
     status: 400,
-    description: 'A model name is malformed or could escape the model store (`..`, absolute paths, bad characters).',
+    description:
+      'A model name is malformed or could escape the model store (`..`, absolute paths, bad characters).',
   },
-  INVALID_MODELFILE: { status: 400, description: 'A Modelfile could not be parsed; the message gives line and column.' },
-  INVALID_GGUF: { status: 400, description: 'A file is not a valid GGUF model (wrong magic, truncated, absurd counts).' },
+  INVALID_MODELFILE: {
+    status: 400,
+    description: 'A Modelfile could not be parsed; the message gives line and column.',
+  },
+  INVALID_GGUF: {
+    status: 400,
+    description: 'A file is not a valid GGUF model (wrong magic, truncated, absurd counts).',
+  },
   INVALID_DIGEST: { status: 400, description: 'A digest is not of the form `sha256:<64 hex>`.' },
-  DIGEST_MISMATCH: { status: 400, description: 'Uploaded or downloaded bytes do not hash to the expected digest.' },
+  DIGEST_MISMATCH: {
+    status: 400,
+    description: 'Uploaded or downloaded bytes do not hash to the expected digest.',
+  },
   MODEL_NOT_FOUND: { status: 404, description: 'No model of that name exists in the store.' },
   BLOB_NOT_FOUND: { status: 404, description: 'No blob with that digest exists in the store.' },
-  FILE_NOT_FOUND: { status: 400, description: 'A file named in a request or Modelfile does not exist or is not readable.' },
+  FILE_NOT_FOUND: {
+    status: 400,
+    description: 'A file named in a request or Modelfile does not exist or is not readable.',
+  },
   NOT_FOUND: { status: 404, description: 'No route matches the request path.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this HTTP method.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body is larger than the configured limit.' },
@@ -24,22 +40,38 @@ export const errorCatalog = {
     description: 'The Host header is not allowed (protection against DNS rebinding when bound to loopback).',
   },
   UNAUTHORIZED: { status: 401, description: 'Authentication is required and was missing or invalid.' },
-  FORBIDDEN: { status: 403, description: 'The caller is authenticated but its role does not allow this action.' },
-  RATE_LIMITED: { status: 429, description: 'Too many requests from this caller; retry after the indicated time.' },
+  FORBIDDEN: {
+    status: 403,
+    description: 'The caller is authenticated but its role does not allow this action.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    description: 'Too many requests from this caller; retry after the indicated time.',
+  },
   QUEUE_FULL: { status: 503, description: 'The request queue is full; retry later.' },
-  INSUFFICIENT_MEMORY: { status: 507, description: 'The model can never fit in the memory available to Corral.' },
+  INSUFFICIENT_MEMORY: {
+    status: 507,
+    description: 'The model can never fit in the memory available to Corral.',
+  },
   RUNNER_FAILED: {
     status: 500,
-    description: 'The runner process serving the model crashed or failed; the message carries its last error lines.',
+    description:
+      'The runner process serving the model crashed or failed; the message carries its last error lines.',
   },
-  RUNNER_TIMEOUT: { status: 504, description: 'A runner did not start, load or answer within its time limit.' },
+  RUNNER_TIMEOUT: {
+    status: 504,
+    description: 'A runner did not start, load or answer within its time limit.',
+  },
   CANCELLED: { status: 499, description: 'The request was cancelled by the client or an operator.' },
   SERVER_UNREACHABLE: {
     status: 503,
     description: 'The CLI could not reach the Corral server (is `corral serve` running?).',
   },
   CONFIG_INVALID: { status: 500, description: 'The configuration is invalid; every problem is listed.' },
-  STORE_CORRUPT: { status: 500, description: 'The model store on disk is inconsistent (a manifest names a missing blob).' },
+  STORE_CORRUPT: {
+    status: 500,
+    description: 'The model store on disk is inconsistent (a manifest names a missing blob).',
+  },
   INTERNAL: { status: 500, description: 'An unexpected failure; the server log has details.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
@@ -57,7 +89,11 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options?.details;

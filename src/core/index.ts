@@ -4,3 +4,5 @@ export * from './runner.js';
 export * from './error-docs.js';
 export * from './model-name.js';
 export * from './manifest.js';
+export * from './inference-types.js';
+export * from './scheduler/index.js';

@@ -14,7 +14,9 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
   }
   const result = schema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    const problems = result.error.issues.map((i) =>
+      i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message,
+    );
     throw new AppError('INVALID_REQUEST', `invalid request: ${problems.join('; ')}`, {
       details: { issues: result.error.issues },
     });

@@ -2,7 +2,15 @@
  * Durations as Ollama accepts them for `keep_alive` and timeouts: a number of seconds, or a Go-style duration
  * string (`300ms`, `1.5s`, `5m`, `1h30m`). A negative value means "forever" and is returned as `Infinity`.
  */
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 const PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
 
 /** Parse a duration into milliseconds; throws `RangeError` with a readable message when malformed. */

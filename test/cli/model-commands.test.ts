@@ -109,7 +109,9 @@ describe('bad names and bad files', () => {
   it('says clearly when the server is not running', async () => {
     const r = await runCorral(['list'], { CORRAL_HOST: '127.0.0.1:9' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/could not connect to Corral at http:\/\/127\.0\.0\.1:9: is `corral serve` running\?/);
+    expect(r.stderr).toMatch(
+      /could not connect to Corral at http:\/\/127\.0\.0\.1:9: is `corral serve` running\?/,
+    );
   });
 
   it('prints usage for missing arguments and unknown commands', async () => {

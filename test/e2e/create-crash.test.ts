@@ -18,7 +18,14 @@ let bigModel: string;
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'corral-crash-'));
   // ~35 MB: large enough that copying and hashing it takes a while, so the kills land mid-write.
-  const options = { nEmbd: 512, nLayer: 4, nFf: 2048, vocabSize: 1024, fileType: 'F16' as const, name: 'crash' };
+  const options = {
+    nEmbd: 512,
+    nLayer: 4,
+    nFf: 2048,
+    vocabSize: 1024,
+    fileType: 'F16' as const,
+    name: 'crash',
+  };
   bigModel = await cachedFixture({ crash: options }, (path) => writeTinyModel(path, options));
 }, 120_000);
 afterAll(() => rmSync(home, { recursive: true, force: true }));

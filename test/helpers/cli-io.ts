@@ -17,7 +17,11 @@ function capture(): { stream: PassThrough; text: () => string } {
 }
 
 /** Run `corral <argv>` in-process with `env` (e.g. `CORRAL_HOST` of a test server) and `cwd`. */
-export async function runCorral(argv: string[], env: Record<string, string>, cwd = process.cwd()): Promise<CliResult> {
+export async function runCorral(
+  argv: string[],
+  env: Record<string, string>,
+  cwd = process.cwd(),
+): Promise<CliResult> {
   const out = capture();
   const err = capture();
   const io: CliIo = {

@@ -4,7 +4,13 @@ import { digestOf } from '../../src/lib/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
-type ShowBody = { system: string; parameters: string; modelfile: string; capabilities: string[]; model_info: Record<string, number | string> };
+type ShowBody = {
+  system: string;
+  parameters: string;
+  modelfile: string;
+  capabilities: string[];
+  model_info: Record<string, number | string>;
+};
 
 let t: TestApp;
 let modelPath: string;
@@ -41,7 +47,9 @@ describe('Ollama model-management API', () => {
     expect(lines.at(-1)).toEqual({ status: 'success' });
     expect(lines.map((l) => l.status)).toContain('writing manifest');
 
-    const tags = (await (await t.app.request('/api/tags')).json()) as { models: Array<Record<string, unknown>> };
+    const tags = (await (await t.app.request('/api/tags')).json()) as {
+      models: Array<Record<string, unknown>>;
+    };
     expect(tags.models).toHaveLength(1);
     expect(tags.models[0]).toMatchObject({
       name: 'tiny:latest',
@@ -61,7 +69,10 @@ describe('Ollama model-management API', () => {
   });
 
   it('creates from the structured form (files → digest) with stream: false', async () => {
-    const blob = await t.app.request(`/api/blobs/${modelDigest}`, { method: 'POST', body: readFileSync(modelPath) });
+    const blob = await t.app.request(`/api/blobs/${modelDigest}`, {
+      method: 'POST',
+      body: readFileSync(modelPath),
+    });
     expect(blob.status).toBe(201);
     expect((await t.app.request(`/api/blobs/${modelDigest}`, { method: 'HEAD' })).status).toBe(200);
     const res = await t.json('POST', '/api/create', {
@@ -77,7 +88,9 @@ describe('Ollama model-management API', () => {
   });
 
   it('copies and deletes, freeing blobs only when the last reference goes', async () => {
-    expect((await t.json('POST', '/api/copy', { source: 'tiny', destination: 'tiny-copy' })).status).toBe(200);
+    expect((await t.json('POST', '/api/copy', { source: 'tiny', destination: 'tiny-copy' })).status).toBe(
+      200,
+    );
     expect((await t.json('DELETE', '/api/delete', { model: 'tiny' })).status).toBe(200);
     expect(await t.store.hasBlob(modelDigest)).toBe(true);
     expect((await t.json('DELETE', '/api/delete', { model: 'tiny-copy' })).status).toBe(200);
@@ -97,10 +110,24 @@ describe('bad input gets a clear error, never a 500', () => {
     ['traversal name', 'POST', '/api/show', { model: '../../etc/passwd' }, 400, /invalid model name/],
     ['absolute path name', 'POST', '/api/show', { model: '/abs/path' }, 400, /invalid model name/],
     ['unknown model', 'POST', '/api/show', { model: 'nope' }, 404, /"nope.*" not found/],
-    ['copy to traversal', 'POST', '/api/copy', { source: 'nope', destination: '../x' }, 400, /invalid model name/],
+    [
+      'copy to traversal',
+      'POST',
+      '/api/copy',
+      { source: 'nope', destination: '../x' },
+      400,
+      /invalid model name/,
+    ],
     ['create traversal', 'POST', '/api/create', { model: '../../x', from: 'a' }, 400, /invalid model name/],
     ['create without FROM', 'POST', '/api/create', { model: 'x', system: 'hi' }, 400, /FROM/],
-    ['bad Modelfile', 'POST', '/api/create', { model: 'x', modelfile: 'FROM a\nPARAMETER temperature hot' }, 400, /line 2/],
+    [
+      'bad Modelfile',
+      'POST',
+      '/api/create',
+      { model: 'x', modelfile: 'FROM a\nPARAMETER temperature hot' },
+      400,
+      /line 2/,
+    ],
     ['unknown route', 'GET', '/api/nothing', undefined, 404, /no route/],
   ])('%s', async (_name, method, path, body, status, message) => {
     const res = await t.json(method, path, body);
@@ -114,11 +141,17 @@ describe('bad input gets a clear error, never a 500', () => {
     garbage.set([0x47, 0x47, 0x55, 0x46]);
     const digest = digestOf(garbage);
     expect((await t.app.request(`/api/blobs/${digest}`, { method: 'POST', body: garbage })).status).toBe(201);
-    const res = await t.json('POST', '/api/create', { model: 'garbage', files: { 'm.gguf': digest }, stream: false });
+    const res = await t.json('POST', '/api/create', {
+      model: 'garbage',
+      files: { 'm.gguf': digest },
+      stream: false,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/GGUF/i);
     // Streaming, the failure arrives as the final error line of the NDJSON stream, as Ollama sends it.
-    const streamed = await ndjson(await t.json('POST', '/api/create', { model: 'garbage', files: { 'm.gguf': digest } }));
+    const streamed = await ndjson(
+      await t.json('POST', '/api/create', { model: 'garbage', files: { 'm.gguf': digest } }),
+    );
     expect(streamed.at(-1)).toEqual({ error: expect.stringMatching(/GGUF/i) });
     expect((await t.json('POST', '/api/show', { model: 'garbage' })).status).toBe(404);
   });

@@ -7,7 +7,14 @@ import { rmCommand } from './rm.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
 
-export const commands: Command[] = [serveCommand, createCommand, showCommand, listCommand, cpCommand, rmCommand];
+export const commands: Command[] = [
+  serveCommand,
+  createCommand,
+  showCommand,
+  listCommand,
+  cpCommand,
+  rmCommand,
+];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -5,7 +5,9 @@ import { parseCommandArgs } from '../command.js';
 import { print, UsageError } from '../io.js';
 
 const KEYS = Object.keys(settings) as SettingKey[];
-const FLAG_OPTIONS = Object.fromEntries(KEYS.map((k) => [settings[k].flag.slice(2), { type: 'string' as const }]));
+const FLAG_OPTIONS = Object.fromEntries(
+  KEYS.map((k) => [settings[k].flag.slice(2), { type: 'string' as const }]),
+);
 
 export const serveCommand: Command = {
   name: 'serve',

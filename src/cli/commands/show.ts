@@ -13,7 +13,8 @@ export function formatParams(n: number): string {
     [1e6, 'M'],
     [1e3, 'K'],
   ];
-  for (const [size, unit] of units) if (n >= size) return `${(n / size).toFixed(n / size >= 100 ? 0 : 1)}${unit}`;
+  for (const [size, unit] of units)
+    if (n >= size) return `${(n / size).toFixed(n / size >= 100 ? 0 : 1)}${unit}`;
   return String(n);
 }
 
@@ -25,15 +26,27 @@ function section(title: string, rows: Array<[string, string]>): string {
 
 function textSection(title: string, text: string | undefined): string {
   if (text === undefined || text.trim() === '') return '';
-  return [`  ${title}`, ...text.trim().split('\n').map((l) => `    ${l}`), '', ''].join('\n');
+  return [
+    `  ${title}`,
+    ...text
+      .trim()
+      .split('\n')
+      .map((l) => `    ${l}`),
+    '',
+    '',
+  ].join('\n');
 }
 
 /** The default `corral show` report, as Ollama's CLI prints it. */
 export function renderShow(res: ShowResponse): string {
   const info = res.model_info;
-  const arch = typeof info['general.architecture'] === 'string' ? info['general.architecture'] : res.details.family;
+  const arch =
+    typeof info['general.architecture'] === 'string' ? info['general.architecture'] : res.details.family;
   const num = (key: string) => (typeof info[key] === 'number' ? String(info[key]) : undefined);
-  const params = typeof info['general.parameter_count'] === 'number' ? formatParams(info['general.parameter_count']) : undefined;
+  const params =
+    typeof info['general.parameter_count'] === 'number'
+      ? formatParams(info['general.parameter_count'])
+      : undefined;
   const model: Array<[string, string | undefined]> = [
     ['architecture', arch],
     ['parameters', params ?? res.details.parameter_size],

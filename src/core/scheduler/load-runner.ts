@@ -48,7 +48,7 @@ export function loadRunner(factory: RunnerFactory, spec: RunnerLoadSpec, options
       started = factory(spec, controller.signal);
     } catch (err) {
       // A factory that throws synchronously is treated like one that rejects.
-      started = Promise.reject(err as Error);
+      started = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     void started.then(
       (runner) => {

@@ -407,6 +407,6 @@ export class Scheduler implements AsyncDisposable {
 
   /** Close a runner that finished loading after its load was abandoned. */
   #closeLate(runner: { close(): Promise<void>; pid: number | undefined }): void {
-    runner.close().catch((err: unknown) => this.#log.warn({ pid: runner.pid, err }, 'runner close failed'));
+    void runner.close().catch((err: unknown) => this.#log.warn({ pid: runner.pid, err }, 'runner close failed'));
   }
 }

@@ -14,7 +14,12 @@ export function originAllowed(origin: string, configured: readonly string[]): bo
   if (LOCAL.test(origin) || APP_SCHEMES.test(origin)) return true;
   return configured.some((allowed) => {
     if (!allowed.includes('*')) return allowed === origin;
-    const pattern = new RegExp(`^${allowed.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const pattern = new RegExp(
+      `^${allowed
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     return pattern.test(origin);
   });
 }
@@ -23,7 +28,14 @@ export function corsOrigins(configured: readonly string[]): MiddlewareHandler {
   return cors({
     origin: (origin) => (origin && originAllowed(origin, configured) ? origin : null),
     allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'User-Agent', 'Accept', 'X-Requested-With', 'OpenAI-Beta'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'User-Agent',
+      'Accept',
+      'X-Requested-With',
+      'OpenAI-Beta',
+    ],
     maxAge: 600,
   });
 }

@@ -29,7 +29,11 @@ export function hostCheck(options: { listenHostname: string; allowedHosts: strin
       // HTTP/1.0 clients may omit Host; a browser never does, so rebinding is not possible without it.
       const host = header === undefined ? 'localhost' : hostnameOf(header);
       const ok =
-        host === '' || isIP(host) !== 0 || host === 'localhost' || host.endsWith('.localhost') || allowed.has(host);
+        host === '' ||
+        isIP(host) !== 0 ||
+        host === 'localhost' ||
+        host.endsWith('.localhost') ||
+        allowed.has(host);
       if (!ok) throw new AppError('FORBIDDEN_HOST', `host "${host}" is not allowed`);
     }
     await next();

@@ -6,7 +6,8 @@ import type { AppDeps } from '../app-deps.js';
 
 function digestParam(raw: string): string {
   const digest = normalizeDigest(raw);
-  if (digest === undefined) throw new AppError('INVALID_DIGEST', `invalid digest "${raw}": expected sha256:<64 hex>`);
+  if (digest === undefined)
+    throw new AppError('INVALID_DIGEST', `invalid digest "${raw}": expected sha256:<64 hex>`);
   return digest;
 }
 

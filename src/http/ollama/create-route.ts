@@ -56,7 +56,8 @@ export function createRoute({ store, log }: AppDeps): Hono {
     }
     const modelfile = renderModelfile({ instructions });
     // Relative FROM paths in a Modelfile sent over HTTP resolve against the server's working directory.
-    const run = (emit: (line: unknown) => void) => store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit });
+    const run = (emit: (line: unknown) => void) =>
+      store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit });
     if (req.stream === false) {
       await run(() => undefined);
       return c.json({ status: 'success' });

@@ -1,0 +1,131 @@
+/**
+ * A controllable {@link Runner} for tests (scheduler and HTTP): generations stay pending until the test finishes
+ * them, `crash()` ends the runner as a native crash would, `close()` is recorded. No process, no model.
+ */
+import { AppError } from '../errors.js';
+import type {
+  EmbedRequest,
+  EmbedResult,
+  GenerateRequest,
+  GenerateResult,
+  Runner,
+  RunnerExit,
+  RunnerLoadInfo,
+  RunnerLoadSpec,
+} from '../runner.js';
+import { deferred } from './deferred.js';
+
+let nextPid = 10_000;
+
+/** A generation in progress on a {@link FakeRunner}. */
+export interface FakeGeneration {
+  request: GenerateRequest;
+  onText: ((text: string) => void) | undefined;
+  /** Finish it: emits `text` through `onText`, then resolves with it. */
+  finish(text?: string): void;
+}
+
+/** Test double of a runner. */
+export class FakeRunner implements Runner {
+  readonly pid = nextPid++;
+  readonly info: RunnerLoadInfo;
+  /** Generations not finished yet, oldest first. */
+  readonly pending: FakeGeneration[] = [];
+  /** Number of `close()` calls. */
+  closeCalls = 0;
+  readonly #exit = deferred<RunnerExit>();
+  readonly #rejects = new Set<(error: Error) => void>();
+  #exitInfo: RunnerExit | undefined;
+
+  constructor(
+    readonly spec: RunnerLoadSpec,
+    ramBytes = 1_000_000,
+  ) {
+    this.info = { ramBytes, vramBytes: 0, loadMs: 1, backend: 'cpu', contextSize: spec.contextSize, threads: spec.threads };
+  }
+
+  get exited(): Promise<RunnerExit> {
+    return this.#exit.promise;
+  }
+
+  /** True once closed or crashed. */
+  get hasExited(): boolean {
+    return this.#exitInfo !== undefined;
+  }
+
+  generate(
+    request: GenerateRequest,
+    handlers: { signal?: AbortSignal; onText?: (text: string) => void } = {},
+  ): Promise<GenerateResult> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    return new Promise<GenerateResult>((resolve, reject) => {
+      const settle = (): void => {
+        this.pending.splice(this.pending.indexOf(generation), 1);
+        this.#rejects.delete(reject);
+        handlers.signal?.removeEventListener('abort', onAbort);
+      };
+      const generation: FakeGeneration = {
+        request,
+        onText: handlers.onText,
+        finish: (text = 'ok') => {
+          settle();
+          handlers.onText?.(text);
+          resolve({ text, toolCalls: [], doneReason: 'stop', promptTokens: 1, promptEvalMs: 1, evalTokens: 1, evalMs: 1 });
+        },
+      };
+      const onAbort = (): void => {
+        settle();
+        reject(new AppError('CANCELLED', 'generation cancelled'));
+      };
+      handlers.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#rejects.add(reject);
+      this.pending.push(generation);
+    });
+  }
+
+  /** Finish every pending generation with `text`. */
+  finishAll(text?: string): void {
+    for (const generation of [...this.pending]) generation.finish(text);
+  }
+
+  embed(request: EmbedRequest): Promise<EmbedResult> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    const embeddings = request.inputs.map((input) => [input.length, 1, 0, 0]);
+    return Promise.resolve({ embeddings, promptTokens: request.inputs.length });
+  }
+
+  tokenize(text: string): Promise<number[]> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    return Promise.resolve([...text].map((c) => c.codePointAt(0) ?? 0));
+  }
+
+  /** End the runner as a crash would: `exited` resolves with `expected: false`, pending work fails. */
+  crash(lastErrorLines: string[] = ['simulated crash']): void {
+    this.#end({ expected: false, code: null, signal: 'SIGSEGV', lastErrorLines });
+  }
+
+  close(): Promise<void> {
+    this.closeCalls++;
+    this.#end({ expected: true, code: 0, signal: null, lastErrorLines: [] });
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #end(exit: RunnerExit): void {
+    if (this.#exitInfo) return;
+    this.#exitInfo = exit;
+    const error = this.#failure();
+    for (const reject of [...this.#rejects]) reject(error);
+    this.#rejects.clear();
+    this.pending.length = 0;
+    this.#exit.resolve(exit);
+  }
+
+  #failure(): AppError {
+    const lines = this.#exitInfo?.lastErrorLines ?? [];
+    return new AppError('RUNNER_FAILED', `runner stopped${lines.length ? `: ${lines.join('\n')}` : ''}`);
+  }
+}

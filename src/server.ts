@@ -5,10 +5,14 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { redactConfig, type Config } from './config/index.js';
+import { InferenceService, Scheduler } from './core/index.js';
+import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { createApp } from './http/index.js';
 import { createLogger } from './logger.js';
-import { ModelStore } from './store/index.js';
+import { ModelStore, StoreModelCatalog } from './store/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -26,7 +30,31 @@ export async function startServer(config: Config): Promise<RunningServer> {
   log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
   await mkdir(config.home, { recursive: true });
   const store = await ModelStore.open(config.models, { logger: log.child({ component: 'store' }) });
-  const app = createApp({ config, store, log: log.child({ component: 'http' }), version: VERSION });
+  const cores = config.threads > 0 ? config.threads : availableParallelism();
+  const scheduler = new Scheduler({
+    runnerFactory: createProcessRunnerFactory({
+      log: log.child({ component: 'runner' }),
+      loadTimeoutMs: config.loadTimeout,
+      calibrationFile: join(config.home, 'calibration.json'),
+      cores,
+    }),
+    memory: new SystemMemory(config.memoryLimit > 0 ? { limitBytes: config.memoryLimit } : {}),
+    coreBudget: cores,
+    maxLoadedModels: config.maxLoadedModels,
+    maxQueue: config.maxQueue,
+    numParallel: config.numParallel,
+    defaultKeepAliveMs: config.keepAlive,
+    loadTimeoutMs: config.loadTimeout,
+    gpu: config.gpu,
+    log: log.child({ component: 'scheduler' }),
+  });
+  const inference = new InferenceService({
+    scheduler,
+    catalog: new StoreModelCatalog(store),
+    defaultContextLength: config.contextLength,
+    log: log.child({ component: 'inference' }),
+  });
+  const app = createApp({ config, store, inference, log: log.child({ component: 'http' }), version: VERSION });
 
   const server = await listen(app.fetch, config.host.hostname, config.host.port);
   const { port } = server.address() as AddressInfo;
@@ -39,6 +67,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (closing ??= (async () => {
       log.info({}, 'shutting down');
       await drain(server);
+      await scheduler.close();
       await store.close();
       log.info({}, 'stopped');
       log.flush();

@@ -5,6 +5,15 @@
 import { parseNdjson } from '../lib/ndjson.js';
 import { ApiError } from './api-error.js';
 import type {
+  ChatRequest,
+  ChatResponse,
+  EmbedRequest,
+  EmbedResponse,
+  GenerateRequest,
+  GenerateResponse,
+  PsResponse,
+} from './ollama-inference.js';
+import type {
   CopyRequest,
   CreateRequest,
   DeleteRequest,
@@ -126,6 +135,24 @@ export class Client {
 
   async delete(req: DeleteRequest): Promise<void> {
     await this.request('DELETE', '/api/delete', req);
+  }
+
+  /** Generate; streams chunks to `onProgress` unless `stream: false`; resolves with the final chunk. */
+  generate(req: GenerateRequest, options?: StreamOptions<GenerateResponse>): Promise<GenerateResponse> {
+    return this.stream('/api/generate', req, options);
+  }
+
+  /** Chat; streams chunks to `onProgress` unless `stream: false`; resolves with the final chunk. */
+  chat(req: ChatRequest, options?: StreamOptions<ChatResponse>): Promise<ChatResponse> {
+    return this.stream('/api/chat', req, options);
+  }
+
+  embed(req: EmbedRequest): Promise<EmbedResponse> {
+    return this.json('POST', '/api/embed', req);
+  }
+
+  ps(): Promise<PsResponse> {
+    return this.json('GET', '/api/ps');
   }
 
   /** True when the server already holds the blob. */

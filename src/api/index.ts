@@ -2,3 +2,4 @@ export * from './api-error.js';
 export * from './client.js';
 export * from './ollama-models.js';
 export * from './ollama-inference.js';
+export * from './openai.js';

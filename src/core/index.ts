@@ -6,3 +6,4 @@ export * from './model-name.js';
 export * from './manifest.js';
 export * from './inference-types.js';
 export * from './scheduler/index.js';
+export * from './inference/index.js';

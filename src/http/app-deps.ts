@@ -1,11 +1,12 @@
 /** What the HTTP app needs; `server.ts` builds these, tests pass their own. */
 import type { Config } from '../config/index.js';
-import type { Logger } from '../core/index.js';
+import type { InferenceService, Logger } from '../core/index.js';
 import type { ModelStore } from '../store/index.js';
 
 export interface AppDeps {
   config: Config;
   store: ModelStore;
+  inference: InferenceService;
   log: Logger;
   version: string;
 }

@@ -13,7 +13,10 @@ import { hostCheck } from './middleware/host-check.js';
 import { requestLog } from './middleware/request-log.js';
 import { blobsRoutes } from './ollama/blobs-routes.js';
 import { createRoute } from './ollama/create-route.js';
+import { embedRoutes } from './ollama/embed-routes.js';
+import { generateRoutes } from './ollama/generate-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
+import { psRoute } from './ollama/ps-route.js';
 
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
@@ -44,6 +47,11 @@ export function createApp(deps: AppDeps): Hono {
   // Liveness, as Ollama answers it (HEAD is served by GET handlers, body dropped).
   app.get('/', (c) => c.text('Corral is running'));
   app.get('/api/version', (c) => c.json({ version: deps.version }));
+
+  // Inference.
+  app.route('/', generateRoutes(deps));
+  app.route('/', embedRoutes(deps));
+  app.route('/', psRoute(deps));
 
   // Model management.
   app.route('/', modelsRoutes(deps));

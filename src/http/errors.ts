@@ -27,7 +27,8 @@ const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
 export function errorBody(err: AppError, dialect: Dialect): object {
   if (dialect === 'ollama') return { error: err.message };
   const type = OPENAI_TYPES[err.code] ?? (err.status < 500 ? 'invalid_request_error' : 'api_error');
-  return { error: { message: err.message, type, param: null, code: err.code } };
+  const field = err.details?.field;
+  return { error: { message: err.message, type, param: typeof field === 'string' ? field : null, code: err.code } };
 }
 
 /** Which dialect a request path speaks. */

@@ -38,3 +38,4 @@ export {
   type StoreProblem,
 } from './store-consistency.js';
 export { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
+export { StoreModelCatalog } from './model-catalog.js';

@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { silentLogger } from '../../src/core/index.js';
+import { InferenceService, Scheduler, silentLogger, type RunnerFactory } from '../../src/core/index.js';
+import { createProcessRunnerFactory } from '../../src/engine/index.js';
 import { createApp } from '../../src/http/index.js';
-import { ModelStore } from '../../src/store/index.js';
+import { ModelStore, StoreModelCatalog } from '../../src/store/index.js';
 
 export interface TestApp {
   app: Hono;
   store: ModelStore;
+  scheduler: Scheduler;
+  inference: InferenceService;
   config: Config;
   home: string;
   /** `app.request` with a JSON body. */
@@ -18,14 +21,41 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Runner factory (default: real runner processes with one thread each). */
+  runnerFactory?: RunnerFactory;
+  /** Memory budget for models (default 8 GiB). */
+  memoryBytes?: number;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const home = mkdtempSync(join(tmpdir(), 'corral-app-'));
-  const config = loadConfig({ env: { CORRAL_HOME: home, ...env } });
+  const config = loadConfig({ env: { CORRAL_HOME: home, CORRAL_NUM_PARALLEL: '2', ...options.env } });
   const store = await ModelStore.open(config.models);
-  const app = createApp({ config, store, log: silentLogger, version: '9.9.9-test' });
+  const memoryBytes = options.memoryBytes ?? 8 * 2 ** 30;
+  const scheduler = new Scheduler({
+    runnerFactory: options.runnerFactory ?? createProcessRunnerFactory({ log: silentLogger }),
+    memory: { available: () => Promise.resolve({ freeBytes: memoryBytes, totalBytes: memoryBytes }) },
+    coreBudget: 2,
+    maxLoadedModels: config.maxLoadedModels,
+    maxQueue: config.maxQueue,
+    numParallel: config.numParallel,
+    defaultKeepAliveMs: config.keepAlive,
+    log: silentLogger,
+  });
+  const inference = new InferenceService({
+    scheduler,
+    catalog: new StoreModelCatalog(store),
+    defaultContextLength: 512,
+    log: silentLogger,
+  });
+  const app = createApp({ config, store, inference, log: silentLogger, version: '9.9.9-test' });
   return {
     app,
     store,
+    scheduler,
+    inference,
     config,
     home,
     json: async (method, path, body, headers = {}) =>
@@ -35,6 +65,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
     async close() {
+      await scheduler.close();
       await store.close();
       rmSync(home, { recursive: true, force: true });
     },

@@ -17,7 +17,7 @@ let modelPath: string;
 let modelDigest: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ CORRAL_MAX_BODY_SIZE: '64KiB' });
+  t = await createTestApp({ env: { CORRAL_MAX_BODY_SIZE: '64KiB' } });
   modelPath = await tinyModelPath();
   modelDigest = digestOf(readFileSync(modelPath));
 });

@@ -3,15 +3,19 @@ import type { Command } from '../command.js';
 import { cpCommand } from './cp.js';
 import { createCommand } from './create.js';
 import { listCommand } from './list.js';
+import { psCommand } from './ps.js';
 import { rmCommand } from './rm.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
+import { stopCommand } from './stop.js';
 
 export const commands: Command[] = [
   serveCommand,
   createCommand,
   showCommand,
+  stopCommand,
   listCommand,
+  psCommand,
   cpCommand,
   rmCommand,
 ];

@@ -13,7 +13,8 @@ export function checkOptions(options: SchedulerOptions): void {
     problems.push('maxLoadedModels must be an integer >= 1 or Infinity');
   if (!isCount(options.maxQueue, 0)) problems.push('maxQueue must be an integer >= 0');
   if (!isCount(options.numParallel, 1)) problems.push('numParallel must be an integer >= 1');
-  if (!(options.defaultKeepAliveMs >= 0)) problems.push('defaultKeepAliveMs must be >= 0 (Infinity: forever)');
+  if (!(options.defaultKeepAliveMs >= 0))
+    problems.push('defaultKeepAliveMs must be >= 0 (Infinity: forever)');
   if (options.loadTimeoutMs !== undefined && !(options.loadTimeoutMs > 0))
     problems.push('loadTimeoutMs must be > 0 (Infinity: no limit)');
   if (problems.length > 0) throw new RangeError(`invalid scheduler options: ${problems.join('; ')}`);
@@ -23,18 +24,24 @@ export function checkOptions(options: SchedulerOptions): void {
  * Check a request and return it normalised (a negative keep-alive means forever, as in Ollama), with the bytes its
  * model needs at the requested context size. Throws `INVALID_REQUEST`.
  */
-export function checkRequest(request: AcquireRequest, numParallel: number): { request: AcquireRequest; bytes: number } {
+export function checkRequest(
+  request: AcquireRequest,
+  numParallel: number,
+): { request: AcquireRequest; bytes: number } {
   const problems: string[] = [];
   if (request.modelKey === '') problems.push('modelKey is empty');
   if (request.modelPath === '') problems.push('modelPath is empty');
   if (!isCount(request.contextSize, 1)) problems.push('contextSize must be an integer >= 1');
-  if (request.threads !== undefined && !isCount(request.threads, 1)) problems.push('threads must be an integer >= 1');
-  if (request.keepAliveMs !== undefined && Number.isNaN(request.keepAliveMs)) problems.push('keepAliveMs is NaN');
+  if (request.threads !== undefined && !isCount(request.threads, 1))
+    problems.push('threads must be an integer >= 1');
+  if (request.keepAliveMs !== undefined && Number.isNaN(request.keepAliveMs))
+    problems.push('keepAliveMs is NaN');
   const bytes =
     typeof request.estimate === 'number'
       ? request.estimate
       : estimateMemory({ ...request.estimate, contextSize: request.contextSize, parallel: numParallel });
-  if (!(bytes >= 0) || !Number.isFinite(bytes)) problems.push('estimate must be a finite number of bytes >= 0');
+  if (!(bytes >= 0) || !Number.isFinite(bytes))
+    problems.push('estimate must be a finite number of bytes >= 0');
   if (problems.length > 0) {
     throw new AppError('INVALID_REQUEST', `invalid model request: ${problems.join('; ')}`, {
       details: { problems },

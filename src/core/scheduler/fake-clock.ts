@@ -54,3 +54,14 @@ export class FakeClock implements Clock {
     await flushPromises();
   }
 }
+
+/** Whether `promise` has settled, after letting pending work run. Does not consume a rejection's error. */
+export async function promiseState(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {
+  let state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
+  void promise.then(
+    () => (state = 'fulfilled'),
+    () => (state = 'rejected'),
+  );
+  await flushPromises();
+  return state;
+}

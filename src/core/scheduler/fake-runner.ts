@@ -41,7 +41,14 @@ export class FakeRunner implements Runner {
     readonly spec: RunnerLoadSpec,
     ramBytes = 1_000_000,
   ) {
-    this.info = { ramBytes, vramBytes: 0, loadMs: 1, backend: 'cpu', contextSize: spec.contextSize, threads: spec.threads };
+    this.info = {
+      ramBytes,
+      vramBytes: 0,
+      loadMs: 1,
+      backend: 'cpu',
+      contextSize: spec.contextSize,
+      threads: spec.threads,
+    };
   }
 
   get exited(): Promise<RunnerExit> {
@@ -60,7 +67,8 @@ export class FakeRunner implements Runner {
     if (this.#exitInfo) return Promise.reject(this.#failure());
     return new Promise<GenerateResult>((resolve, reject) => {
       const settle = (): void => {
-        this.pending.splice(this.pending.indexOf(generation), 1);
+        const index = this.pending.indexOf(generation);
+        if (index >= 0) this.pending.splice(index, 1);
         this.#rejects.delete(reject);
         handlers.signal?.removeEventListener('abort', onAbort);
       };
@@ -70,7 +78,15 @@ export class FakeRunner implements Runner {
         finish: (text = 'ok') => {
           settle();
           handlers.onText?.(text);
-          resolve({ text, toolCalls: [], doneReason: 'stop', promptTokens: 1, promptEvalMs: 1, evalTokens: 1, evalMs: 1 });
+          resolve({
+            text,
+            toolCalls: [],
+            doneReason: 'stop',
+            promptTokens: 1,
+            promptEvalMs: 1,
+            evalTokens: 1,
+            evalMs: 1,
+          });
         },
       };
       const onAbort = (): void => {

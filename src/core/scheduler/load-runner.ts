@@ -19,7 +19,11 @@ export interface LoadRunnerOptions {
  * with `RUNNER_FAILED` (cause attached) when the factory throws something other than an `AppError`. The factory's
  * own signal is aborted in the first two cases so it can stop the process it started.
  */
-export function loadRunner(factory: RunnerFactory, spec: RunnerLoadSpec, options: LoadRunnerOptions): Promise<Runner> {
+export function loadRunner(
+  factory: RunnerFactory,
+  spec: RunnerLoadSpec,
+  options: LoadRunnerOptions,
+): Promise<Runner> {
   const { timeoutMs, clock, signal } = options;
   const controller = new AbortController();
   return new Promise<Runner>((resolve, reject) => {
@@ -62,7 +66,11 @@ export function loadRunner(factory: RunnerFactory, spec: RunnerLoadSpec, options
         // After a timeout or abort the factory's rejection is the expected echo of our own abort.
         if (done) return;
         const message = err instanceof Error ? err.message : String(err);
-        fail(isAppError(err) ? err : new AppError('RUNNER_FAILED', `model load failed: ${message}`, { cause: err }));
+        fail(
+          isAppError(err)
+            ? err
+            : new AppError('RUNNER_FAILED', `model load failed: ${message}`, { cause: err }),
+        );
       },
     );
   });

@@ -78,14 +78,18 @@ export class LoadedModel {
       request.contextSize <= spec.contextSize &&
       request.modelPath === spec.modelPath &&
       request.adapters.length === spec.adapters.length &&
-      request.adapters.every((a, i) => a.path === spec.adapters[i]?.path && a.scale === spec.adapters[i]?.scale)
+      request.adapters.every(
+        (a, i) => a.path === spec.adapters[i]?.path && a.scale === spec.adapters[i]?.scale,
+      )
     );
   }
 
-  /** Bytes of RAM to plan with: what the runner reports once loaded, the estimate before. */
+  /**
+   * Bytes of RAM to plan with: the estimate, or what the runner reports once loaded when that is more. Never less
+   * than the estimate: a runner may not count memory-mapped weights, and the estimate is what was judged to fit.
+   */
   get bytes(): number {
-    const ram = this.runner?.info.ramBytes ?? 0;
-    return ram > 0 ? ram : this.estimateBytes;
+    return Math.max(this.estimateBytes, this.runner?.info.ramBytes ?? 0);
   }
 
   /** This runner as {@link planLoad} sees it. */
@@ -107,7 +111,11 @@ export class LoadedModel {
     const { info } = runner;
     const sizeBytes = info.ramBytes + info.vramBytes;
     const expiresAt =
-      this.expiresAt !== undefined ? this.expiresAt : this.keepAliveMs === Infinity ? null : now + this.keepAliveMs;
+      this.expiresAt !== undefined
+        ? this.expiresAt
+        : this.keepAliveMs === Infinity
+          ? null
+          : now + this.keepAliveMs;
     return {
       modelKey: this.key,
       displayName: this.displayName,

@@ -52,7 +52,10 @@ export function planLoad(input: PlanLoadInput): LoadPlan {
   const { need, free, total, loaded, maxLoaded, threads } = input;
   const heldBytes = sum(loaded, (r) => r.bytes);
   if (need > total || need > free + heldBytes) {
-    return { kind: 'never', reason: `needs ${need} bytes, at most ${Math.min(total, free + heldBytes)} can be freed` };
+    return {
+      kind: 'never',
+      reason: `needs ${need} bytes, at most ${Math.min(total, free + heldBytes)} can be freed`,
+    };
   }
   if (threads && threads.need > threads.budget) {
     return { kind: 'never', reason: `needs ${threads.need} threads, the budget is ${threads.budget}` };

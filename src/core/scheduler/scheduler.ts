@@ -3,18 +3,18 @@
  * `numParallel` requests, evicting idle models to make room, and unloading them when their keep-alive expires.
  * Shaped after Ollama's `server/sched.go`, as one event-driven state machine instead of goroutines and channels:
  * every event (acquire, release, load done, runner exit, timer) updates the state and runs a scheduling pass.
- * Decisions live in pure functions: {@link planLoad} (memory fit), {@link assignThreads} (core budget).
+ * Decisions live in pure functions: {@link planLoad} (memory fit), {@link assignThreads} (core budget); the
+ * runners' life (load, keep-alive, close, crash) lives in {@link RunnerPool}.
  */
 import { formatBytes } from '../../lib/bytes.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RunnerExit } from '../runner.js';
 import { assignThreads } from './assign-threads.js';
 import { checkOptions, checkRequest } from './check-request.js';
-import { type Clock, scheduleAt, systemClock } from './clock.js';
-import { loadRunner } from './load-runner.js';
-import { LoadedModel } from './loaded-model.js';
+import { type Clock, systemClock } from './clock.js';
+import type { LoadedModel } from './loaded-model.js';
 import { type LoadPlan, planLoad } from './plan-load.js';
+import { RunnerPool } from './runner-pool.js';
 import type { AcquireRequest, Lease, LoadedModelStatus, SchedulerOptions } from './types.js';
 import { Waiter } from './waiter.js';
 
@@ -25,15 +25,11 @@ export class Scheduler implements AsyncDisposable {
   readonly #options: SchedulerOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
+  readonly #pool: RunnerPool;
   /** Runners may not exceed the count limit nor hold less than one core each. */
   readonly #maxLoaded: number;
-  /** The current runner of each model key: loading, ready or draining. */
-  readonly #models = new Map<string, LoadedModel>();
-  /** Runners asked to close whose memory is not back yet. */
-  readonly #retiring = new Set<LoadedModel>();
   /** Waiting requests in arrival order. */
   readonly #queue = new Set<Waiter>();
-  readonly #loads = new Set<Promise<void>>();
   #pumping = false;
   #pumpAgain = false;
   #closing = false;
@@ -45,6 +41,17 @@ export class Scheduler implements AsyncDisposable {
     this.#log = options.log;
     this.#clock = options.clock ?? systemClock;
     this.#maxLoaded = Math.min(options.maxLoadedModels, options.coreBudget);
+    this.#pool = new RunnerPool({
+      factory: options.runnerFactory,
+      clock: this.#clock,
+      log: options.log,
+      loadTimeoutMs: options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
+      hooks: {
+        onCapacity: (model) => this.#serveWaiting(model),
+        onLoadFailed: (model, error) => this.#failWaiters(model.key, error),
+        onChange: () => this.#kick(),
+      },
+    });
   }
 
   /**
@@ -60,9 +67,9 @@ export class Scheduler implements AsyncDisposable {
     if (signal?.aborted) {
       throw new AppError('CANCELLED', 'request cancelled before it was scheduled', { cause: signal.reason });
     }
-    const model = this.#models.get(request.modelKey);
+    const model = this.#pool.get(request.modelKey);
     if (model && this.#canGrant(model, request) && !this.#hasWaiters(request.modelKey)) {
-      return this.#grant(model, request);
+      return this.#pool.grant(model, request);
     }
     const { maxQueue } = this.#options;
     if (this.#queue.size >= maxQueue) {
@@ -82,10 +89,15 @@ export class Scheduler implements AsyncDisposable {
     });
   }
 
+  /** Requests waiting for a runner now (for metrics). */
+  get waiting(): number {
+    return this.#queue.size;
+  }
+
   /** The loaded models (Ollama's `/api/ps`), in load order. */
   ps(): LoadedModelStatus[] {
     const now = this.#clock.now();
-    return [...this.#models.values()].flatMap((model) => model.status(now) ?? []);
+    return this.#pool.current().flatMap((model) => model.status(now) ?? []);
   }
 
   /**
@@ -93,16 +105,16 @@ export class Scheduler implements AsyncDisposable {
    * closes it at once, failing the requests it serves. Resolves `false` when the model was not loaded.
    */
   async unload(modelKey: string, options: { force?: boolean } = {}): Promise<boolean> {
-    let model = this.#models.get(modelKey);
+    let model = this.#pool.get(modelKey);
     if (model?.state === 'loading') {
       await model.loadSettled;
-      model = this.#models.get(modelKey);
+      model = this.#pool.get(modelKey);
     }
     if (!model || model.state === 'loading') return false;
     this.#log.info({ model: model.displayName, force: options.force === true }, 'unloading model');
-    if (options.force || model.refCount === 0) await this.#retire(model);
+    if (options.force || model.refCount === 0) await this.#pool.retire(model);
     else {
-      this.#drain(model);
+      this.#pool.drain(model);
       await model.whenGone;
     }
     return true;
@@ -123,12 +135,11 @@ export class Scheduler implements AsyncDisposable {
     const error = new AppError('CANCELLED', 'the model scheduler is shutting down');
     for (const waiter of this.#queue) waiter.reject(error);
     this.#queue.clear();
-    const stopping = [...this.#models.values()].map((model) => this.#retire(model));
-    await Promise.all([...stopping, ...[...this.#retiring].map((m) => m.whenGone), ...this.#loads]);
+    await this.#pool.closeAll();
     this.#log.info({}, 'scheduler closed');
   }
 
-  // ── Leases ────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── Serving waiters ───────────────────────────────────────────────────────────────────────────────────────
 
   #canGrant(model: LoadedModel, request: AcquireRequest): boolean {
     return model.state === 'ready' && model.refCount < this.#options.numParallel && model.serves(request);
@@ -139,116 +150,30 @@ export class Scheduler implements AsyncDisposable {
     return false;
   }
 
-  #grant(model: LoadedModel, request: AcquireRequest): Lease {
-    const runner = model.runner;
-    if (!runner) throw new AppError('INTERNAL', 'scheduler granted a lease on a runner that is not loaded');
-    model.refCount++;
-    model.clearTimer();
-    model.lastUsed = this.#clock.now();
-    if (request.keepAliveMs !== undefined) model.keepAliveMs = request.keepAliveMs;
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.#release(model);
-    };
-    return { runner, release, [Symbol.dispose]: release };
-  }
-
-  /** Hand the model to the requests waiting for it, in order, as far as its capacity goes. */
+  /** Hand a model to the requests waiting for it, in order, as far as its capacity goes. */
   #serveWaiting(model: LoadedModel): void {
     for (const waiter of this.#queue) {
       if (waiter.key !== model.key) continue;
       if (model.state !== 'ready' || model.refCount >= this.#options.numParallel) return;
       if (!model.serves(waiter.request)) {
-        // Requests behind this one wait for the reloaded runner: they cannot overtake it.
-        this.#drain(model);
+        // A larger context: reload once idle. Requests behind this one wait for the new runner, not overtake it.
+        this.#pool.drain(model);
         return;
       }
       this.#queue.delete(waiter);
-      waiter.resolve(this.#grant(model, waiter.request));
+      waiter.resolve(this.#pool.grant(model, waiter.request));
     }
   }
 
-  #release(model: LoadedModel): void {
-    if (model.state === 'closing' || model.state === 'gone') return;
-    model.refCount--;
-    model.lastUsed = this.#clock.now();
-    this.#serveWaiting(model);
-    if (model.refCount === 0) {
-      if (model.state === 'draining') void this.#retire(model);
-      else if (model.state === 'ready') this.#goIdle(model);
+  #failWaiters(modelKey: string, error: AppError): void {
+    for (const waiter of this.#queue) {
+      if (waiter.key !== modelKey) continue;
+      this.#queue.delete(waiter);
+      waiter.reject(error);
     }
-    this.#kick();
   }
 
-  /** Start the keep-alive of a model that just became idle. */
-  #goIdle(model: LoadedModel): void {
-    const keepAliveMs = model.keepAliveMs;
-    if (keepAliveMs <= 0) {
-      void this.#retire(model);
-      return;
-    }
-    if (keepAliveMs === Infinity) {
-      model.expiresAt = null;
-      return;
-    }
-    const deadline = this.#clock.now() + keepAliveMs;
-    model.expiresAt = deadline;
-    model.cancelTimer = scheduleAt(this.#clock, deadline, () => {
-      model.cancelTimer = undefined;
-      if (model.state !== 'ready' || model.refCount > 0) return;
-      this.#log.info({ model: model.displayName }, 'model keep-alive expired');
-      void this.#retire(model);
-    });
-  }
-
-  /** Stop granting leases on a model and unload it once idle. */
-  #drain(model: LoadedModel): void {
-    if (model.state !== 'ready') return;
-    model.state = 'draining';
-    model.clearTimer();
-    if (model.refCount === 0) void this.#retire(model);
-  }
-
-  /** Close a runner (or abort its load); resolves when its memory is back. Never rejects. */
-  #retire(model: LoadedModel): Promise<void> {
-    if (model.state === 'loading') {
-      model.loadAbort.abort(new AppError('CANCELLED', 'model load cancelled: the model is being unloaded'));
-      return model.whenGone;
-    }
-    if (model.state === 'closing' || model.state === 'gone') return model.whenGone;
-    model.clearTimer();
-    model.state = 'closing';
-    if (this.#models.get(model.key) === model) this.#models.delete(model.key);
-    this.#retiring.add(model);
-    const runner = model.runner;
-    void (async () => {
-      try {
-        await runner?.close();
-        this.#log.info({ model: model.displayName, pid: runner?.pid }, 'model unloaded');
-      } catch (err) {
-        this.#log.warn({ model: model.displayName, err }, 'runner close failed');
-      } finally {
-        this.#retiring.delete(model);
-        model.markGone();
-        this.#kick();
-      }
-    })();
-    return model.whenGone;
-  }
-
-  #onExit(model: LoadedModel, exit: RunnerExit): void {
-    if (model.state === 'closing' || model.state === 'gone') return;
-    const fields = { model: model.displayName, pid: model.runner?.pid, ...exit };
-    if (exit.expected) this.#log.info(fields, 'runner exited');
-    else this.#log.warn(fields, 'runner exited unexpectedly');
-    if (this.#models.get(model.key) === model) this.#models.delete(model.key);
-    model.markGone();
-    this.#kick();
-  }
-
-  // ── Scheduling passes and loads ───────────────────────────────────────────────────────────────────────────
+  // ── Scheduling passes ─────────────────────────────────────────────────────────────────────────────────────
 
   /** Run a scheduling pass soon; passes never overlap, a request during one runs another after it. */
   #kick(): void {
@@ -284,16 +209,16 @@ export class Scheduler implements AsyncDisposable {
     let loadsBlocked = false;
     for (const waiter of this.#queue) {
       if (this.#closing) return;
-      const model = this.#models.get(waiter.key);
+      const model = this.#pool.get(waiter.key);
       if (model) {
         if (model.state === 'ready') this.#serveWaiting(model);
         continue;
       }
       if (loadsBlocked) continue;
       const plan = await this.#plan(waiter);
-      if (this.#closing || waiter.settled || this.#models.has(waiter.key) || plan === undefined) continue;
+      if (this.#closing || waiter.settled || this.#pool.get(waiter.key) || plan === undefined) continue;
       if (plan.kind === 'load') this.#startLoad(waiter);
-      else if (plan.kind === 'never') this.#rejectWaiter(waiter, plan.reason);
+      else if (plan.kind === 'never') this.#rejectTooLarge(waiter, plan.reason);
       else {
         loadsBlocked = true;
         if (plan.kind === 'evict') this.#evict(plan.victims);
@@ -311,10 +236,12 @@ export class Scheduler implements AsyncDisposable {
       waiter.reject(new AppError('INTERNAL', 'could not read available memory', { cause: err }));
       return undefined;
     }
-    const loaded = [...this.#models.values(), ...this.#retiring].map((m) => m.facts());
+    const loaded = this.#pool.holding().map((m) => m.facts());
     const held = loaded.reduce((total, r) => total + r.bytes, 0);
     return planLoad({
       need: waiter.needBytes,
+      // The probe may not see what runners hold (a fixed cap; mapped weights count as available), so the budget
+      // minus their bytes bounds it too.
       free: Math.max(0, Math.min(memory.freeBytes, memory.totalBytes - held)),
       total: memory.totalBytes,
       loaded,
@@ -323,33 +250,35 @@ export class Scheduler implements AsyncDisposable {
     });
   }
 
-  #rejectWaiter(waiter: Waiter, reason: string): void {
+  #rejectTooLarge(waiter: Waiter, reason: string): void {
     const { displayName, contextSize } = waiter.request;
+    const needBytes = waiter.needBytes;
     this.#queue.delete(waiter);
-    this.#log.warn({ model: displayName, bytes: waiter.needBytes, reason }, 'model does not fit in memory');
-    waiter.reject(
-      new AppError(
-        'INSUFFICIENT_MEMORY',
-        `model ${displayName} needs ${formatBytes(waiter.needBytes)} at context size ${contextSize}, ` +
-          'more than the memory available to Corral',
-        { details: { needBytes: waiter.needBytes, reason } },
-      ),
-    );
+    this.#log.warn({ model: displayName, bytes: needBytes, reason }, 'model does not fit in memory');
+    const message =
+      `model ${displayName} needs ${formatBytes(needBytes)} at context size ${contextSize}, ` +
+      'more than the memory available to Corral';
+    waiter.reject(new AppError('INSUFFICIENT_MEMORY', message, { details: { needBytes, reason } }));
   }
 
   #evict(victims: readonly string[]): void {
-    for (const model of [...this.#models.values()]) {
+    for (const model of this.#pool.current()) {
       if (!victims.includes(model.id)) continue;
       this.#log.info({ model: model.displayName }, 'evicting idle model to make room');
-      void this.#retire(model);
+      void this.#pool.retire(model);
     }
   }
 
   #startLoad(waiter: Waiter): void {
     const { request } = waiter;
-    const { numParallel, coreBudget } = this.#options;
-    const held = [...this.#models.values(), ...this.#retiring].map((m) => ({ threads: m.spec.threads }));
-    const threads = assignThreads({ coreBudget, runners: held, requested: request.threads, maxRunners: this.#maxLoaded });
+    const { numParallel, coreBudget, defaultKeepAliveMs } = this.#options;
+    const runners = this.#pool.holding().map((m) => ({ threads: m.spec.threads }));
+    const threads = assignThreads({
+      coreBudget,
+      runners,
+      requested: request.threads,
+      maxRunners: this.#maxLoaded,
+    });
     const spec = {
       modelPath: request.modelPath,
       adapters: request.adapters,
@@ -359,54 +288,7 @@ export class Scheduler implements AsyncDisposable {
       gpu: this.#options.gpu ?? 'auto',
       useMmap: this.#options.useMmap ?? true,
     };
-    const keepAliveMs = request.keepAliveMs ?? this.#options.defaultKeepAliveMs;
-    const model = new LoadedModel(request.modelKey, request.displayName, spec, waiter.needBytes, keepAliveMs, this.#clock.now());
-    this.#models.set(model.key, model);
-    this.#log.info({ model: model.displayName, contextSize: spec.contextSize, threads: spec.threads, bytes: waiter.needBytes }, 'loading model');
-    const load = this.#runLoad(model);
-    this.#loads.add(load);
-    void load.then(() => this.#loads.delete(load));
-  }
-
-  /** Load a model and serve its waiters; on failure reject all of them with the load's error. Never rejects. */
-  async #runLoad(model: LoadedModel): Promise<void> {
-    const started = this.#clock.now();
-    try {
-      const runner = await loadRunner(this.#options.runnerFactory, model.spec, {
-        timeoutMs: this.#options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
-        clock: this.#clock,
-        signal: model.loadAbort.signal,
-        onLateRunner: (late) => this.#closeLate(late),
-      });
-      model.runner = runner;
-      model.state = 'ready';
-      void runner.exited.then(
-        (exit) => this.#onExit(model, exit),
-        (err: unknown) => this.#log.warn({ model: model.displayName, err }, 'runner exit watch failed'),
-      );
-      const { ramBytes, contextSize, threads } = runner.info;
-      const ms = this.#clock.now() - started;
-      this.#log.info({ model: model.displayName, pid: runner.pid, ms, ramBytes, contextSize, threads }, 'model loaded');
-      this.#serveWaiting(model);
-      if (model.state === 'ready' && model.refCount === 0) this.#goIdle(model);
-    } catch (err) {
-      const error = isAppError(err) ? err : new AppError('RUNNER_FAILED', 'model load failed', { cause: err });
-      this.#log.warn({ model: model.displayName, code: error.code, err: error.message }, 'model load failed');
-      if (this.#models.get(model.key) === model) this.#models.delete(model.key);
-      model.markGone();
-      for (const waiter of this.#queue) {
-        if (waiter.key !== model.key) continue;
-        this.#queue.delete(waiter);
-        waiter.reject(error);
-      }
-    } finally {
-      model.markLoadSettled();
-      this.#kick();
-    }
-  }
-
-  /** Close a runner that finished loading after its load was abandoned. */
-  #closeLate(runner: { close(): Promise<void>; pid: number | undefined }): void {
-    void runner.close().catch((err: unknown) => this.#log.warn({ pid: runner.pid, err }, 'runner close failed'));
+    const keepAliveMs = request.keepAliveMs ?? defaultKeepAliveMs;
+    this.#pool.load(request.modelKey, request.displayName, spec, waiter.needBytes, keepAliveMs);
   }
 }

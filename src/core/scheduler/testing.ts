@@ -4,5 +4,6 @@
  */
 export { FakeRunner, type FakeGeneration } from './fake-runner.js';
 export { FakeRunnerFactory } from './fake-runner-factory.js';
-export { FakeClock, flushPromises } from './fake-clock.js';
+export { FakeClock, flushPromises, promiseState } from './fake-clock.js';
 export { FakeMemory } from './fake-memory.js';
+export { createTestScheduler, modelRequest, type TestScheduler } from './test-scheduler.js';

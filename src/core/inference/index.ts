@@ -1,0 +1,3 @@
+export * from './inference-service.js';
+export * from './merge-options.js';
+export * from './model-catalog.js';

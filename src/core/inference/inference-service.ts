@@ -1,0 +1,181 @@
+/**
+ * The inference flow both API dialects call: resolve the model → merge options → get a runner from the scheduler
+ * → run the request → release. Measures load and total time for the final statistics.
+ */
+import { AppError } from '../errors.js';
+import type {
+  ChatInput,
+  CompletionInput,
+  EmbedInput,
+  EmbedOutput,
+  InferenceResult,
+  RequestOptions,
+} from '../inference-types.js';
+import type { Logger } from '../logger.js';
+import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
+import type { Lease, LoadedModelStatus, Scheduler } from '../scheduler/index.js';
+import { mergeOptions, type MergedOptions } from './merge-options.js';
+import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
+
+export interface InferenceServiceOptions {
+  scheduler: Scheduler;
+  catalog: ModelCatalog;
+  /** Context length when neither request nor Modelfile sets `num_ctx`. */
+  defaultContextLength: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/** What streaming callers pass: a signal that cancels, and a sink for text as it is produced. */
+export interface RunHandlers {
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+}
+
+interface Acquired {
+  model: ResolvedModel;
+  options: MergedOptions;
+  lease: Lease;
+  loadMs: number;
+  started: number;
+}
+
+export class InferenceService {
+  readonly #o: InferenceServiceOptions;
+  readonly #now: () => number;
+
+  constructor(options: InferenceServiceOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** The model, or `MODEL_NOT_FOUND`. */
+  async resolve(name: string): Promise<ResolvedModel> {
+    const model = await this.#o.catalog.resolve(name);
+    if (model === undefined) {
+      throw new AppError('MODEL_NOT_FOUND', `model "${name}" not found, try pulling it first`, { details: { model: name } });
+    }
+    return model;
+  }
+
+  /** A chat turn through the model's chat template. */
+  async chat(input: ChatInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
+    return this.#run(input, handlers, (model, options) => ({
+      messages: withModelContext(model, input.messages),
+      tools: input.tools,
+      format: input.format,
+      options: options.sampling,
+    }));
+  }
+
+  /** A completion: raw prompts go in as-is, others as a user turn (with the system prompt) through the template. */
+  async complete(input: CompletionInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
+    return this.#run(input, handlers, (model, options) => {
+      if (input.raw === true) return { prompt: input.prompt, format: input.format, options: options.sampling };
+      const system = input.system ?? model.system;
+      const messages: ChatMessage[] = [
+        ...(system ? [{ role: 'system' as const, content: system }] : []),
+        ...model.messages,
+        { role: 'user', content: input.prompt },
+      ];
+      return { messages, format: input.format, options: options.sampling };
+    });
+  }
+
+  /** Embeddings, one vector per input; `dimensions` keeps the first N and re-normalizes. */
+  async embed(input: EmbedInput, signal?: AbortSignal): Promise<EmbedOutput> {
+    const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, signal);
+    try {
+      const out = await acquired.lease.runner.embed({ inputs: input.inputs, truncate: input.truncate }, signal);
+      const embeddings =
+        input.dimensions === undefined ? out.embeddings : out.embeddings.map((v) => truncateVector(v, input.dimensions!));
+      return {
+        model: input.model,
+        embeddings,
+        promptTokens: out.promptTokens,
+        loadMs: acquired.loadMs,
+        totalMs: this.#now() - acquired.started,
+      };
+    } finally {
+      acquired.lease.release();
+    }
+  }
+
+  /** Load a model without running anything (Ollama's empty prompt); resolves with the load time in ms. */
+  async load(model: string, keepAliveMs: number | undefined, options: RequestOptions = {}): Promise<number> {
+    const acquired = await this.#acquire(model, options, keepAliveMs, undefined);
+    acquired.lease.release();
+    return acquired.loadMs;
+  }
+
+  /** Unload a model now (Ollama's empty prompt with `keep_alive: 0`). */
+  async unload(model: string): Promise<void> {
+    const resolved = await this.resolve(model);
+    await this.#o.scheduler.unload(resolved.key);
+  }
+
+  ps(): LoadedModelStatus[] {
+    return this.#o.scheduler.ps();
+  }
+
+  async #run(
+    input: ChatInput | CompletionInput,
+    handlers: RunHandlers,
+    build: (model: ResolvedModel, options: MergedOptions) => GenerateRequest,
+  ): Promise<InferenceResult> {
+    const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, handlers.signal);
+    try {
+      const runner: Runner = acquired.lease.runner;
+      const request = build(acquired.model, acquired.options);
+      const result = await runner.generate(request, { signal: handlers.signal, onText: handlers.onText });
+      return {
+        ...result,
+        model: input.model,
+        createdAt: new Date(),
+        loadMs: acquired.loadMs,
+        totalMs: this.#now() - acquired.started,
+      };
+    } finally {
+      acquired.lease.release();
+    }
+  }
+
+  async #acquire(
+    name: string,
+    requestOptions: RequestOptions,
+    keepAliveMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Acquired> {
+    const started = this.#now();
+    const model = await this.resolve(name);
+    const options = mergeOptions(model.parameters, requestOptions);
+    const wanted = options.runtime.num_ctx ?? this.#o.defaultContextLength;
+    const contextSize = Math.min(wanted, model.trainedContextLength ?? wanted);
+    const lease = await this.#o.scheduler.acquire({
+      modelKey: model.key,
+      displayName: model.name,
+      modelPath: model.modelPath,
+      adapters: model.adapters,
+      contextSize,
+      estimate: model.memory,
+      keepAliveMs,
+      threads: options.runtime.num_thread || undefined,
+      signal,
+    });
+    return { model, options, lease, loadMs: this.#now() - started, started };
+  }
+}
+
+/** The Modelfile's SYSTEM (unless the request has its own) and MESSAGEs go before the request's messages. */
+function withModelContext(model: ResolvedModel, messages: ChatMessage[]): ChatMessage[] {
+  const hasSystem = messages.some((m) => m.role === 'system');
+  const system: ChatMessage[] = !hasSystem && model.system ? [{ role: 'system', content: model.system }] : [];
+  return [...system, ...model.messages, ...messages];
+}
+
+/** Keep the first `n` dimensions and scale to unit length (Ollama's `dimensions`). */
+export function truncateVector(v: number[], n: number): number[] {
+  const cut = v.slice(0, n);
+  const norm = Math.hypot(...cut);
+  return norm === 0 ? cut : cut.map((x) => x / norm);
+}

@@ -1,0 +1,33 @@
+/** The port through which inference finds a model by name; `src/store/model-catalog.ts` implements it. */
+import type { ChatMessage } from '../runner.js';
+import type { ModelMemoryFacts } from '../scheduler/index.js';
+
+/** Everything inference needs to know about a stored model. */
+export interface ResolvedModel {
+  /** One runner per key: the manifest digest (it covers weights, adapters and parameters). */
+  key: string;
+  /** Display name, e.g. `tiny:latest`. */
+  name: string;
+  /** Absolute path of the GGUF weights. */
+  modelPath: string;
+  adapters: Array<{ path: string; scale: number }>;
+  /** The Modelfile's PARAMETERs, in Ollama option names (`stop` is a list). */
+  parameters: Record<string, number | boolean | string | string[]>;
+  /** The Modelfile's TEMPLATE (Go template syntax), when it has one; otherwise the GGUF's Jinja template is used. */
+  template: string | undefined;
+  /** The Modelfile's SYSTEM. */
+  system: string | undefined;
+  /** The Modelfile's MESSAGEs: a conversation placed before the request's. */
+  messages: ChatMessage[];
+  /** The context length the model was trained with (`<arch>.context_length`). */
+  trainedContextLength: number | undefined;
+  /** Facts for the memory estimate. */
+  memory: ModelMemoryFacts;
+  /** True for embedding-only models. */
+  embeddingOnly: boolean;
+}
+
+export interface ModelCatalog {
+  /** The model of that name, or `undefined`; throws `INVALID_MODEL_NAME` for a malformed name. */
+  resolve(name: string): Promise<ResolvedModel | undefined>;
+}

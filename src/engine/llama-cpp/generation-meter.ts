@@ -1,0 +1,62 @@
+/**
+ * Timing and token statistics of one generation, in Ollama's terms: prompt evaluation lasts until the first
+ * generated token is emitted, evaluation from there to the end. Generated tokens are counted by the sequence's own
+ * token meter (one "output" per sampled token), so they include tokens that never became text (stop triggers,
+ * function-call syntax).
+ */
+import type { LlamaContextSequence } from 'node-llama-cpp';
+import type { DoneReason, GenerateResult, ToolCall } from '../../core/index.js';
+
+export class GenerationMeter {
+  readonly #sequence: LlamaContextSequence;
+  readonly #promptTokens: number;
+  readonly #outputBefore: number;
+  readonly #start = performance.now();
+  #firstTokenAt: number | undefined;
+  #text = '';
+
+  /** Starts measuring; `promptTokens` is the number of prompt tokens that are not in the prefix cache. */
+  constructor(sequence: LlamaContextSequence, promptTokens: number) {
+    this.#sequence = sequence;
+    this.#promptTokens = promptTokens;
+    this.#outputBefore = sequence.tokenMeter.usedOutputTokens;
+  }
+
+  /** Call when tokens are emitted (text or function-call chunks). */
+  tokens(): void {
+    this.#firstTokenAt ??= performance.now();
+  }
+
+  /** Call with each piece of streamed text; returns the text so far. */
+  text(piece: string): string {
+    this.tokens();
+    this.#text += piece;
+    return this.#text;
+  }
+
+  /** Text streamed so far (the partial answer of an aborted generation). */
+  get streamedText(): string {
+    return this.#text;
+  }
+
+  finish(text: string, toolCalls: ToolCall[], doneReason: DoneReason): GenerateResult {
+    const end = performance.now();
+    const first = this.#firstTokenAt ?? end;
+    return {
+      text,
+      toolCalls,
+      doneReason,
+      promptTokens: this.#promptTokens,
+      promptEvalMs: first - this.#start,
+      evalTokens: this.#sequence.tokenMeter.usedOutputTokens - this.#outputBefore,
+      evalMs: end - first,
+    };
+  }
+}
+
+/** node-llama-cpp's stop reasons in Ollama's terms. */
+export function doneReasonOf(stopReason: string): DoneReason {
+  if (stopReason === 'maxTokens') return 'length';
+  if (stopReason === 'abort') return 'abort';
+  return 'stop'; // eogToken, stopGenerationTrigger, customStopTrigger, functionCalls
+}

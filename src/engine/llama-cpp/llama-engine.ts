@@ -1,0 +1,139 @@
+/**
+ * One loaded model inside a runner process: the model, ONE context with `parallel` sequences (batched together),
+ * the chat wrapper resolved once from the GGUF's template, lazily an embedding context. Serves any number of
+ * concurrent requests; each borrows a sequence from the pool for its duration.
+ */
+import type { ChatWrapper, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
+import {
+  AppError,
+  type EmbedRequest,
+  type EmbedResult,
+  type GenerateRequest,
+  type GenerateResult,
+  type RunnerLoadInfo,
+} from '../../core/index.js';
+import { toChatFunctions, toChatHistory } from './chat-history.js';
+import type { Embedder } from './embedder.js';
+import { generateChat, type GenerationRun } from './generate-chat.js';
+import { generateCompletion } from './generate-completion.js';
+import type { OutputGrammars } from './output-grammar.js';
+import { toLlamaSampling } from './sampling-options.js';
+import type { SequencePool } from './sequence-pool.js';
+
+/** The parts a loaded engine is made of (see `loadEngine`). */
+export interface EngineParts {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  chatWrapper: ChatWrapper;
+  pool: SequencePool;
+  grammars: OutputGrammars;
+  embedder: Embedder;
+  info: RunnerLoadInfo;
+}
+
+export class LlamaEngine {
+  readonly #parts: EngineParts;
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: EngineParts) {
+    this.#parts = parts;
+  }
+
+  get info(): RunnerLoadInfo {
+    return this.#parts.info;
+  }
+
+  /** Generates text. Aborting `signal` resolves with the partial text and `doneReason: 'abort'`. */
+  async generate(
+    request: GenerateRequest,
+    handlers: { signal?: AbortSignal; onText?: (text: string) => void },
+  ): Promise<GenerateResult> {
+    const { model, chatWrapper, pool, grammars, info } = this.#parts;
+    if ((request.prompt === undefined) === (request.messages === undefined))
+      throw new AppError('INVALID_REQUEST', 'a generate request needs exactly one of prompt and messages');
+    if (request.format !== undefined && request.tools !== undefined && request.tools.length > 0)
+      throw new AppError('INVALID_REQUEST', 'format and tools cannot be combined in one request');
+    const chat = request.messages && {
+      history: toChatHistory(request.messages),
+      functions: toChatFunctions(request.tools),
+    };
+    let tokens: Token[];
+    if (chat) {
+      const state = chatWrapper.generateContextState({ chatHistory: chat.history, availableFunctions: chat.functions });
+      tokens = state.contextText.tokenize(model.tokenizer);
+    } else {
+      // Raw prompts may carry template markup (`<|im_start|>`): parse special tokens, as llama.cpp's server does.
+      tokens = model.tokenize(request.prompt ?? '', true);
+    }
+    const counted = chat ? tokens.length : tokens.length + (bosOf(model) === undefined ? 0 : 1);
+    // One cell stays free so that generation never reaches node-llama-cpp's context shift (which cuts silently).
+    const room = info.contextSize - counted - 1;
+    if (room < 1)
+      throw new AppError(
+        'INVALID_REQUEST',
+        `prompt is ${counted} tokens but the context holds ${info.contextSize} (at most ${info.contextSize - 2} prompt tokens); shorten the prompt or raise num_ctx`,
+        { details: { promptTokens: counted, contextSize: info.contextSize } },
+      );
+    const grammar = await grammars.get(request.format);
+    const sampling = toLlamaSampling(request.options, room);
+    const cacheKey = chat ? tokens : withBos(model, tokens);
+    let lease;
+    try {
+      lease = await pool.acquire(cacheKey, handlers.signal);
+    } catch (err) {
+      if (handlers.signal?.aborted) return abortedBeforeStart(); // aborted while waiting for a free sequence
+      throw err;
+    }
+    try {
+      const run: GenerationRun = {
+        sequence: lease.sequence,
+        promptTokens: cacheKey.length - lease.reused,
+        sampling,
+        grammar,
+        signal: handlers.signal,
+        onText: handlers.onText,
+      };
+      return chat
+        ? await generateChat(run, chatWrapper, chat.history, chat.functions)
+        : await generateCompletion(run, tokens);
+    } finally {
+      lease.release();
+    }
+  }
+
+  embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult> {
+    return this.#parts.embedder.embed(request, signal);
+  }
+
+  /** The model's tokens for `text` (special tokens parsed, no BOS). */
+  tokenize(text: string): number[] {
+    return this.#parts.model.tokenize(text, true);
+  }
+
+  /** Disposes the embedding context, context, model and backend, in that order; idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const { embedder, context, model, llama } = this.#parts;
+      await embedder.close();
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    })();
+    return this.#closing;
+  }
+}
+
+function bosOf(model: LlamaModel): Token | undefined {
+  const bos = model.tokens.bos;
+  return bos !== null && model.tokens.shouldPrependBosToken ? bos : undefined;
+}
+
+function withBos(model: LlamaModel, tokens: Token[]): Token[] {
+  const bos = bosOf(model);
+  return bos === undefined ? tokens : [bos, ...tokens];
+}
+
+function abortedBeforeStart(): GenerateResult {
+  return { text: '', toolCalls: [], doneReason: 'abort', promptTokens: 0, promptEvalMs: 0, evalTokens: 0, evalMs: 0 };
+}

@@ -1,0 +1,96 @@
+/**
+ * Loads a model into this process and builds its {@link LlamaEngine}: backend, weights (memory-mapped), optional
+ * thread calibration, one context with `parallel` sequences of `contextSize` tokens each, the chat wrapper.
+ */
+import { stat } from 'node:fs/promises';
+import { resolveChatWrapper, type LlamaModel } from 'node-llama-cpp';
+import { AppError, type RunnerLoadSpec } from '../../core/index.js';
+import { pickThreads, type ThreadSpeeds } from '../thread-calibration.js';
+import { Embedder } from './embedder.js';
+import { processLlama } from './get-llama.js';
+import { LlamaEngine } from './llama-engine.js';
+import { measureDecodeSpeed } from './measure-decode.js';
+import { OutputGrammars } from './output-grammar.js';
+import { SequencePool } from './sequence-pool.js';
+
+/** Thread counts to measure before the context is made, and speeds measured by earlier runners. */
+export interface LoadCalibration {
+  measure: number[];
+  known: ThreadSpeeds;
+}
+
+/** A loaded engine and every decode speed known for its model's size class (measured now or before). */
+export interface LoadedEngine {
+  engine: LlamaEngine;
+  threadSpeeds: ThreadSpeeds;
+}
+
+/** Loads `spec`; rejects with `FILE_NOT_FOUND` or `RUNNER_FAILED` (message names the file and the cause). */
+export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibration): Promise<LoadedEngine> {
+  const started = performance.now();
+  await stat(spec.modelPath).catch((err: unknown) => {
+    throw new AppError('FILE_NOT_FOUND', `model file not found: ${spec.modelPath}`, { cause: err });
+  });
+  const llama = await processLlama({ gpu: spec.gpu, maxThreads: spec.threads });
+  const model = await step(`failed to load model ${spec.modelPath}`, () =>
+    llama.loadModel({ modelPath: spec.modelPath, useMmap: spec.useMmap }),
+  );
+  try {
+    const threadSpeeds = { ...calibration?.known };
+    const calibrationStart = performance.now();
+    for (const threads of calibration?.measure ?? []) threadSpeeds[threads] = await measureDecodeSpeed(model, threads);
+    const calibrationMs = performance.now() - calibrationStart;
+    const threads = pickThreads(threadSpeeds, spec.threads);
+    const context = await step(`failed to create a context for ${spec.modelPath}`, () =>
+      model.createContext({
+        sequences: spec.parallel,
+        contextSize: spec.contextSize,
+        threads,
+        failedCreationRemedy: false,
+        ...(spec.adapters.length > 0 && {
+          lora: { adapters: spec.adapters.map((a) => ({ filePath: a.path, scale: a.scale })) },
+        }),
+      }),
+    );
+    const chatWrapper = resolveChatWrapper(model);
+    const info = {
+      ramBytes: model.memoryUsage.ram + context.memoryUsage.ram,
+      vramBytes: model.memoryUsage.vram + context.memoryUsage.vram,
+      loadMs: Math.round(performance.now() - started - calibrationMs),
+      backend: llama.gpu === false ? 'cpu' : llama.gpu,
+      contextSize: context.contextSize,
+      threads,
+    };
+    const engine = new LlamaEngine({
+      llama,
+      model,
+      context,
+      chatWrapper,
+      pool: new SequencePool(context),
+      grammars: new OutputGrammars(llama),
+      embedder: new Embedder(model, { contextSize: context.contextSize, threads }),
+      info,
+    });
+    return { engine, threadSpeeds };
+  } catch (err) {
+    await disposeAfterFailure(model);
+    throw err;
+  }
+}
+
+async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    throw new AppError('RUNNER_FAILED', `${what}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function disposeAfterFailure(model: LlamaModel): Promise<void> {
+  try {
+    await model.dispose();
+  } catch (err) {
+    // The load error is what the caller needs; the process ends right after, so only note this one.
+    process.stderr.write(`model dispose after a failed load failed: ${String(err)}\n`);
+  }
+}

@@ -29,7 +29,7 @@ describe('toChatHistory', () => {
       ],
     ],
     [
-      'tool calls get the results of the tool messages, by name then in order',
+      'tool calls get the results of the tool messages (by name, then in order); the answer continues that turn',
       [
         { role: 'user', content: 'weather?' },
         {
@@ -52,7 +52,6 @@ describe('toChatHistory', () => {
             { type: 'functionCall', name: 'b', params: {}, result: { ok: true } },
           ],
         },
-        { type: 'model', response: [] },
       ],
     ],
     [

@@ -9,8 +9,9 @@ import type { ChatMessage, ToolDefinition } from '../../core/index.js';
  * The history to generate from. Assistant tool calls become function-call items whose `result` is the content of
  * the `tool` messages that follow them (matched by `tool_name`, else in order; JSON content is parsed). A `tool`
  * message that answers no call is kept as user text so nothing the client sent is dropped. The history always ends
- * with a model item: an empty one to answer, or the client's last assistant message to continue (prefill), which is
- * what `LlamaChat.generateResponse` itself does — so the tokens counted here are the tokens it evaluates.
+ * with a model item: an empty one to answer, or the last assistant message to continue — a prefill, or a turn whose
+ * tool calls were just answered (node-llama-cpp continues the same response after function results). That is what
+ * `LlamaChat.generateResponse` itself does, so the tokens counted here are the tokens it evaluates.
  */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];

@@ -17,6 +17,8 @@ import { embedRoutes } from './ollama/embed-routes.js';
 import { generateRoutes } from './ollama/generate-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
 import { psRoute } from './ollama/ps-route.js';
+import { chatRoutes } from './openai/chat-routes.js';
+import { openaiModelsRoutes } from './openai/models-routes.js';
 
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
@@ -52,6 +54,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', generateRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.route('/', psRoute(deps));
+
+  // OpenAI dialect.
+  app.route('/', chatRoutes(deps));
+  app.route('/', openaiModelsRoutes(deps));
 
   // Model management.
   app.route('/', modelsRoutes(deps));

@@ -22,7 +22,9 @@ let runner: Runner;
 
 beforeAll(async () => {
   modelPath = await tinyModelPath(MODEL);
-  runner = await createProcessRunnerFactory({ log: recordingLogger() })(tinySpec(modelPath, { contextSize: 2048 }));
+  runner = await createProcessRunnerFactory({ log: recordingLogger() })(
+    tinySpec(modelPath, { contextSize: 2048 }),
+  );
 });
 afterAll(async () => {
   await runner?.close();
@@ -36,15 +38,21 @@ describe('runner with the tiny model', () => {
   });
 
   it('greedy output is the same alone, 4 at once, and in-process without the runner', async () => {
-    const alone: string[] = [];
-    for (const prompt of PROMPTS) alone.push((await runner.generate(greedy(prompt), {})).text);
+    // Together first, on fresh sequences (prompts evaluated in one batch); then alone (prefix-cached prompts).
     const streamed = PROMPTS.map(() => '');
     const together = await Promise.all(
       PROMPTS.map((prompt, i) => runner.generate(greedy(prompt), { onText: (t) => (streamed[i] += t) })),
     );
+    const alone: string[] = [];
+    for (const prompt of PROMPTS) alone.push((await runner.generate(greedy(prompt), {})).text);
     expect(together.map((r) => r.text)).toEqual(alone);
     expect(streamed).toEqual(alone);
-    for (const result of together) expect(result).toMatchObject({ doneReason: 'length', evalTokens: 24 });
+    for (const result of together) {
+      expect(result.doneReason).toBe('length');
+      // node-llama-cpp finishes a multi-byte character split over tokens, so the limit can be passed by a token or two.
+      expect(result.evalTokens).toBeGreaterThanOrEqual(24);
+      expect(result.evalTokens).toBeLessThanOrEqual(27);
+    }
 
     const llama = await getLlama({ gpu: false, build: 'never', maxThreads: 1 });
     const model = await llama.loadModel({ modelPath });
@@ -103,7 +111,11 @@ describe('runner with the tiny model', () => {
     ];
     const options = { temperature: 0, num_predict: 8 };
     const r1 = await runner.generate({ messages: turn1, options }, {});
-    const turn2 = [...turn1, { role: 'assistant' as const, content: r1.text }, { role: 'user' as const, content: 'Why?' }];
+    const turn2 = [
+      ...turn1,
+      { role: 'assistant' as const, content: r1.text },
+      { role: 'user' as const, content: 'Why?' },
+    ];
     const r2 = await runner.generate({ messages: turn2, options }, {});
     // ChatML, as the fixture's template renders it; +1 for BOS.
     const render = (parts: string[]) => parts.join('');
@@ -127,7 +139,10 @@ describe('runner with the tiny model', () => {
       required: ['ok', 'size'],
     };
     for (const prompt of PROMPTS.slice(0, 2)) {
-      const result = await runner.generate({ ...greedy(prompt, 64), format: { type: 'json_schema', schema } }, {});
+      const result = await runner.generate(
+        { ...greedy(prompt, 64), format: { type: 'json_schema', schema } },
+        {},
+      );
       expect(result.doneReason).toBe('stop');
       const value = JSON.parse(result.text) as { ok: unknown; size: unknown };
       expect(typeof value.ok).toBe('boolean');
@@ -139,13 +154,21 @@ describe('runner with the tiny model', () => {
     const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 10];
     const results = await Promise.all(
       seeds.map((seed) =>
-        runner.generate({ prompt: 'JSON:', format: { type: 'json' }, options: { temperature: 1.5, seed, num_predict: 200 } }, {}),
+        runner.generate(
+          {
+            prompt: 'JSON:',
+            format: { type: 'json' },
+            options: { temperature: 1.5, seed, num_predict: 200 },
+          },
+          {},
+        ),
       ),
     );
     const completed = results.filter((r) => r.doneReason === 'stop');
     expect(completed.length).toBeGreaterThan(0); // random weights: some strings never close within the limit
     for (const result of completed) expect(() => JSON.parse(result.text) as unknown).not.toThrow();
-    for (const result of results) expect(result.text.trimStart().startsWith('{') || result.text.trimStart().startsWith('[')).toBe(true);
+    for (const result of results)
+      expect(result.text.trimStart().startsWith('{') || result.text.trimStart().startsWith('[')).toBe(true);
   });
 
   it('embeddings are deterministic, one per input, of the model width', async () => {
@@ -167,26 +190,44 @@ describe('runner with the tiny model', () => {
     expect((err as AppError).message).toMatch(/prompt is \d+ tokens but the context holds 2048/);
     const embedErr = await runner.embed({ inputs: [long], truncate: false }).catch((e: unknown) => e);
     expect((embedErr as AppError).code).toBe('INVALID_REQUEST');
-    expect((await runner.embed({ inputs: [long], truncate: true })).embeddings[0]).toHaveLength(tinyModelInfo(MODEL).nEmbd);
+    expect((await runner.embed({ inputs: [long], truncate: true })).embeddings[0]).toHaveLength(
+      tinyModelInfo(MODEL).nEmbd,
+    );
     // The runner is still healthy after rejected requests.
     expect((await runner.generate(greedy('still there?', 4), {})).doneReason).toBe('length');
   });
 
   it('validates requests: one of prompt/messages, format with tools, bad schemas', async () => {
-    const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e as AppError).code);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e as AppError).code,
+      );
     expect(await codeOf(runner.generate({ options: {} }, {}))).toBe('INVALID_REQUEST');
-    expect(await codeOf(runner.generate({ prompt: 'a', messages: [], options: {} }, {}))).toBe('INVALID_REQUEST');
+    expect(await codeOf(runner.generate({ prompt: 'a', messages: [], options: {} }, {}))).toBe(
+      'INVALID_REQUEST',
+    );
     const tools = [{ name: 'f', parameters: { type: 'object' } }];
-    expect(await codeOf(runner.generate({ prompt: 'a', tools, format: { type: 'json' }, options: {} }, {}))).toBe('INVALID_REQUEST');
-    const badSchema = { type: 'json_schema' as const, schema: { type: 'no-such-type' } };
-    expect(await codeOf(runner.generate({ prompt: 'a', format: badSchema, options: { num_predict: 4 } }, {}))).toBe('INVALID_REQUEST');
+    expect(
+      await codeOf(runner.generate({ prompt: 'a', tools, format: { type: 'json' }, options: {} }, {})),
+    ).toBe('INVALID_REQUEST');
+    const badSchema = { type: 'json_schema' as const, schema: { oneOf: 'not a list' } };
+    expect(
+      await codeOf(runner.generate({ prompt: 'a', format: badSchema, options: { num_predict: 4 } }, {})),
+    ).toBe('INVALID_REQUEST');
   });
 
   it('accepts tools (the random model answers in text rather than calling them)', async () => {
     const result = await runner.generate(
       {
         messages: [{ role: 'user', content: 'Weather in Paris?' }],
-        tools: [{ name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+        tools: [
+          {
+            name: 'get_weather',
+            description: 'Weather of a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        ],
         options: { temperature: 0, num_predict: 8 },
       },
       {},

@@ -5,6 +5,7 @@ import { createCommand } from './create.js';
 import { listCommand } from './list.js';
 import { psCommand } from './ps.js';
 import { rmCommand } from './rm.js';
+import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { showCommand } from './show.js';
 import { stopCommand } from './stop.js';
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   serveCommand,
   createCommand,
   showCommand,
+  runCommand,
   stopCommand,
   listCommand,
   psCommand,

@@ -50,8 +50,8 @@ class Parser {
         this.i = mark;
       }
       const n = this.textOrAction();
-      if ('type' in n && (n.type === 'end' || n.type === 'else')) this.fail(`unexpected {{${n.type}}}`, n.line);
-      root.nodes.push(n as Node);
+      if (n.type === 'end' || n.type === 'else') this.fail(`unexpected {{${n.type}}}`, n.line);
+      root.nodes.push(n);
     }
     return { root, defines: this.defines };
   }
@@ -63,7 +63,7 @@ class Parser {
   }
   private next(): Item {
     const item = this.peek();
-    if (this.i < this.items.length - 1) this.i++;
+    this.i++;
     return item;
   }
   private nextNonSpace(): Item {
@@ -71,13 +71,13 @@ class Parser {
     while (item.type === 'space') item = this.next();
     return item;
   }
+  /** Skip spaces (like Go, they stay consumed) and look at the next token. */
   private peekNonSpace(): Item {
-    const item = this.nextNonSpace();
-    this.i--;
-    return item;
+    while (this.peek().type === 'space') this.i++;
+    return this.peek();
   }
 
-  private fail(message: string, line = this.items[Math.max(this.i - 1, 0)]!.line): never {
+  private fail(message: string, line = this.items[Math.min(Math.max(this.i - 1, 0), this.items.length - 1)]!.line): never {
     throw new AppError('INVALID_REQUEST', `template: line ${line}: ${message}`, { details: { line } });
   }
   private unexpected(item: Item, context: string): never {

@@ -23,7 +23,7 @@ const outer = ['gguf', 'store', 'convert', 'engine', 'finetune', 'db', 'auth'];
 const top = ['http', 'cluster', 'cli'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'web/dist/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'web/dist/', 'bench/results/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

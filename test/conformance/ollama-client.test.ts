@@ -95,7 +95,7 @@ describe('ollama npm client', () => {
     expect(b.embeddings[0]).toEqual(a.embeddings[0]);
     const legacy = await ollama.embeddings({ model: 'tiny', prompt: 'hello world' });
     expect(legacy.embedding).toEqual(a.embeddings[0]);
-    const short = await ollama.embed({ model: 'tiny', input: 'hello world', dimensions: 8 } as never);
+    const short = await ollama.embed({ model: 'tiny', input: 'hello world', dimensions: 8 });
     expect(short.embeddings[0]).toHaveLength(8);
     expect(Math.hypot(...short.embeddings[0]!)).toBeCloseTo(1, 5);
   });

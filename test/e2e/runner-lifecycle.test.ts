@@ -41,7 +41,7 @@ describe('runner processes behind the API', () => {
   it('a runner killed mid-generation fails its request clearly; the next request gets a fresh runner', async () => {
     const res = await generate({ options: { num_predict: 100_000, temperature: 0 } });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
+    const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     await reader.read(); // streaming has begun
     const [loaded] = t.inference.ps();
     expect(loaded?.pid).toBeGreaterThan(0);

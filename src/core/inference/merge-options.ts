@@ -39,7 +39,7 @@ export function mergeOptions(modelParams: Loose, request: RequestOptions): Merge
   for (const key of SAMPLING_KEYS) if (merged[key] !== undefined) sampling[key] = merged[key];
   for (const key of RUNTIME_KEYS) if (merged[key] !== undefined) runtime[key] = merged[key];
   if (typeof sampling.stop === 'string') sampling.stop = [sampling.stop];
-  return { sampling: sampling as SamplingOptions, runtime: runtime as RuntimeOptions };
+  return { sampling: sampling, runtime: runtime };
 }
 
 function stripUndefined(value: Loose): Loose {

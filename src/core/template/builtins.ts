@@ -60,7 +60,7 @@ function length(v: unknown): bigint {
 
 function index(item: unknown, ...indexes: unknown[]): unknown {
   if (item === undefined || item === null) throw new FuncError('index of untyped nil');
-  let cur = item;
+  let cur: unknown = item;
   for (const i of indexes) {
     const k = kindOf(cur);
     if (k === 'nilpointer' || k === 'nil' || k === 'invalid') throw new FuncError('index of nil pointer');

@@ -1,7 +1,6 @@
 /** `POST /api/embed` (batch) and the legacy `POST /api/embeddings` (one prompt). */
 import { Hono } from 'hono';
 import { embeddingsRequestSchema, embedRequestSchema } from '../../api/index.js';
-import type { RequestOptions } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { parseBody } from '../parse-body.js';
 import { fromEmbedInput, keepAliveMs } from './translate.js';
@@ -19,7 +18,7 @@ export function embedRoutes({ inference }: AppDeps): Hono {
         inputs: fromEmbedInput(body),
         truncate: body.truncate ?? true,
         dimensions: body.dimensions,
-        options: (body.options ?? {}) as RequestOptions,
+        options: (body.options ?? {}),
         keepAliveMs: keepAliveMs(body.keep_alive),
       },
       c.req.raw.signal,
@@ -40,7 +39,7 @@ export function embedRoutes({ inference }: AppDeps): Hono {
         model: body.model,
         inputs: [body.prompt],
         truncate: true,
-        options: (body.options ?? {}) as RequestOptions,
+        options: (body.options ?? {}),
         keepAliveMs: keepAliveMs(body.keep_alive),
       },
       c.req.raw.signal,

@@ -49,7 +49,7 @@ function rejectImages(model: string, images: string[] | undefined): void {
 }
 
 function options(body: { options?: Record<string, unknown> | undefined }): RequestOptions {
-  return (body.options ?? {}) as RequestOptions;
+  return (body.options ?? {});
 }
 
 /** What a `/api/generate` body asks for: a completion, or (empty prompt) a load or unload. */

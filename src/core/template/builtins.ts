@@ -8,7 +8,17 @@ import { sprint, sprintln } from './fmt.js';
 import { FuncError } from './func-error.js';
 import { marshalJSON } from './json.js';
 import { sprintf } from './printf.js';
-import { byteLength, GoStruct, goTypeOf, isTrue, kindOf, mapGet, mapSize, typed, typeName } from './values.js';
+import {
+  byteLength,
+  GoStruct,
+  goTypeOf,
+  isTrue,
+  kindOf,
+  mapGet,
+  mapSize,
+  typed,
+  typeName,
+} from './values.js';
 
 /** How an argument is passed: any value (Go's `reflect.Value`/`any`) or a Go `string`. */
 export type ParamKind = 'value' | 'string';
@@ -87,7 +97,8 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
   if (indexes.length > 3) throw new FuncError(`too many slice indexes: ${indexes.length}`);
   const k = kindOf(item);
   if (k === 'string' && indexes.length === 3) throw new FuncError('cannot 3-index slice a string');
-  if (k !== 'string' && k !== 'slice' && k !== 'nilslice') throw new FuncError(`can't slice item of type ${typeName(item)}`);
+  if (k !== 'string' && k !== 'slice' && k !== 'nilslice')
+    throw new FuncError(`can't slice item of type ${typeName(item)}`);
   const bytes = k === 'string' ? encoder.encode(item as string) : undefined;
   const len = bytes ? bytes.length : k === 'slice' ? (item as unknown[]).length : 0;
   const idx = [0, len];
@@ -151,7 +162,9 @@ export const FUNCTIONS: ReadonlyMap<string, FuncDef> = new Map<string, FuncDef>(
       variadic: 'string',
       call: (_a, ctx) => {
         const d = ctx.now();
-        return isoDate(new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1, d.getHours(), d.getMinutes()));
+        return isoDate(
+          new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1, d.getHours(), d.getMinutes()),
+        );
       },
     },
   ],

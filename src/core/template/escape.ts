@@ -9,12 +9,23 @@ const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 export function evalArgs(args: readonly unknown[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
   const printable = args.map((a) =>
-    a === undefined || a === null ? '<no value>' : typeof a === 'object' ? formatArg(a, 'v', PLAIN, 0, true) : a,
+    a === undefined || a === null
+      ? '<no value>'
+      : typeof a === 'object'
+        ? formatArg(a, 'v', PLAIN, 0, true)
+        : a,
   );
   return sprint(printable);
 }
 
-const HTML: Record<string, string> = { '\0': '\ufffd', '"': '&#34;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const HTML: Record<string, string> = {
+  '\0': '\ufffd',
+  '"': '&#34;',
+  "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+};
 
 /** `html`: escape `" ' & < >` and NUL. */
 export function htmlEscape(s: string): string {

@@ -4,7 +4,15 @@
  * Errors read `template: line L: executing <pipeline>: <what>`.
  */
 import { AppError } from '../errors.js';
-import { argString, type Arg, type BranchNode, type ListNode, type Node, type PipeNode, type TemplateNode } from './ast.js';
+import {
+  argString,
+  type Arg,
+  type BranchNode,
+  type ListNode,
+  type Node,
+  type PipeNode,
+  type TemplateNode,
+} from './ast.js';
 import type { FuncContext, FuncDef } from './builtins.js';
 import { formatArg, PLAIN } from './fmt.js';
 import { FuncError } from './func-error.js';
@@ -160,7 +168,8 @@ class State {
     this.at = { line: node.line, text: `template ${JSON.stringify(node.name)}` };
     const body = this.tree.defines.get(node.name) ?? (node.name === '' ? this.tree.root : undefined);
     if (!body) this.fail(`template ${JSON.stringify(node.name)} not defined`);
-    if (this.depth >= MAX_TEMPLATE_DEPTH) this.fail(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
+    if (this.depth >= MAX_TEMPLATE_DEPTH)
+      this.fail(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
     const newDot = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
     const saved = this.vars;
     this.vars = [{ name: '$', value: newDot }];
@@ -197,7 +206,8 @@ class State {
   }
 
   private notAFunction(args: readonly Arg[], final: Final): void {
-    if (args.length > 1 || final !== MISSING) this.fail(`can't give argument to non-function ${argString(args[0]!)}`);
+    if (args.length > 1 || final !== MISSING)
+      this.fail(`can't give argument to non-function ${argString(args[0]!)}`);
   }
 
   private evalCommand(dot: unknown, args: readonly Arg[], final: Final): unknown {
@@ -249,7 +259,13 @@ class State {
     }
   }
 
-  private evalFieldChain(dot: unknown, receiver: unknown, ident: readonly string[], args: readonly Arg[], final: Final): unknown {
+  private evalFieldChain(
+    dot: unknown,
+    receiver: unknown,
+    ident: readonly string[],
+    args: readonly Arg[],
+    final: Final,
+  ): unknown {
     let cur = receiver;
     ident.forEach((name, i) => {
       const last = i === ident.length - 1;
@@ -258,7 +274,13 @@ class State {
     return cur;
   }
 
-  private evalField(dot: unknown, name: string, args: readonly Arg[], final: Final, receiver: unknown): unknown {
+  private evalField(
+    dot: unknown,
+    name: string,
+    args: readonly Arg[],
+    final: Final,
+    receiver: unknown,
+  ): unknown {
     if (receiver === undefined) return undefined;
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
     const hasArgs = args.length > 1 || final !== MISSING;
@@ -294,7 +316,9 @@ class State {
     const count = operands.length + (final === MISSING ? 0 : 1);
     if (fn.variadic ? count < fn.params.length : count !== fn.params.length) {
       const want = fn.variadic ? `at least ${fn.params.length}` : String(fn.params.length);
-      this.fail(`wrong number of args for ${name}: want ${want} got ${fn.variadic ? operands.length : count}`);
+      this.fail(
+        `wrong number of args for ${name}: want ${want} got ${fn.variadic ? operands.length : count}`,
+      );
     }
     if (fn.shortCircuit) {
       let v: unknown;
@@ -305,7 +329,9 @@ class State {
       return final === MISSING ? v : final;
     }
     const kindAt = (i: number): string => fn.params[i] ?? fn.variadic ?? 'value';
-    const argv = operands.map((a, i) => (kindAt(i) === 'string' ? this.evalString(dot, a) : this.evalArg(dot, a)));
+    const argv = operands.map((a, i) =>
+      kindAt(i) === 'string' ? this.evalString(dot, a) : this.evalArg(dot, a),
+    );
     if (final !== MISSING) {
       if (kindAt(argv.length) === 'string' && typeof final !== 'string') this.wrongType('string', final);
       argv.push(final);

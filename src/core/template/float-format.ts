@@ -123,4 +123,3 @@ export function formatFloat(x: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: 
   }
   return neg ? `-${body}` : body;
 }
-

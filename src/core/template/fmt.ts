@@ -45,7 +45,15 @@ function quoteRune(r: number): string {
 }
 
 function escapeRune(r: number): string {
-  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
+  const named: Record<number, string> = {
+    7: '\\a',
+    8: '\\b',
+    12: '\\f',
+    10: '\\n',
+    13: '\\r',
+    9: '\\t',
+    11: '\\v',
+  };
   if (named[r]) return named[r];
   if (r < 0x20 || r === 0x7f) return `\\x${r.toString(16).padStart(2, '0')}`;
   if (r < 0x10000) return `\\u${r.toString(16).padStart(4, '0')}`;
@@ -90,7 +98,8 @@ function fmtInteger(n: bigint, verb: string, f: FmtSpec): string {
 }
 
 function fmtFloat(x: number, verb: string, f: FmtSpec): string {
-  const kind = { v: 'g', g: 'g', G: 'G', e: 'e', E: 'E', f: 'f', F: 'f' }[verb] as 'g' | 'G' | 'e' | 'E' | 'f';
+  const kind = { v: 'g', g: 'g', G: 'G', e: 'e', E: 'E', f: 'f', F: 'f' }[verb] as
+    'g' | 'G' | 'e' | 'E' | 'f';
   if (kind === undefined) return badVerb(verb, x);
   const prec = f.prec ?? (kind === 'g' || kind === 'G' ? -1 : 6);
   let num = formatFloat(x, kind, prec);
@@ -146,7 +155,9 @@ export function formatArg(arg: unknown, verb: string, f: FmtSpec, depth = 0, der
     case 'struct': {
       const s = arg as GoStruct;
       const names = verb === 'v' && f.plusV === true;
-      const body = s.type.fields.map((fd) => (names ? `${fd.name}:` : '') + each(s.values[fd.name])).join(' ');
+      const body = s.type.fields
+        .map((fd) => (names ? `${fd.name}:` : '') + each(s.values[fd.name]))
+        .join(' ');
       return `${s.type.pointer && depth === 0 && !deref ? '&' : ''}{${body}}`;
     }
     case 'nilslice':

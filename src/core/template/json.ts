@@ -5,7 +5,15 @@
  */
 import { GoStruct, goTypeOf, kindOf, mapEntries, mapSize } from './values.js';
 
-const SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+const SHORT: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 
 /** A string as Go's encoder writes it. Lone surrogates (invalid UTF-8 in Go) become U+FFFD. */
 export function jsonString(s: string): string {
@@ -65,7 +73,11 @@ export function marshalJSON(v: unknown): string | undefined {
     case 'string':
       return jsonString(v as string);
     case 'slice':
-      return join((v as unknown[]).map((e) => ['', e]), '[', ']');
+      return join(
+        (v as unknown[]).map((e) => ['', e]),
+        '[',
+        ']',
+      );
     case 'map':
       return join(
         mapEntries(v as object).map(([k, e]) => [`${jsonString(String(k))}:`, e]),
@@ -74,7 +86,9 @@ export function marshalJSON(v: unknown): string | undefined {
       );
     case 'struct': {
       const s = v as GoStruct;
-      const fields = s.type.fields.filter((f) => f.json !== '-' && !(f.omitEmpty && isEmptyValue(s.values[f.name])));
+      const fields = s.type.fields.filter(
+        (f) => f.json !== '-' && !(f.omitEmpty && isEmptyValue(s.values[f.name])),
+      );
       return join(
         fields.map((f) => [`${jsonString(f.json ?? f.name)}:`, s.values[f.name]]),
         '{',
@@ -95,4 +109,3 @@ function join(parts: Array<[string, unknown]>, open: string, close: string): str
   }
   return open + out.join(',') + close;
 }
-

@@ -38,7 +38,18 @@ export interface Item {
   line: number;
 }
 
-const KEYWORDS = new Set(['block', 'break', 'continue', 'define', 'else', 'end', 'if', 'range', 'template', 'with']);
+const KEYWORDS = new Set([
+  'block',
+  'break',
+  'continue',
+  'define',
+  'else',
+  'end',
+  'if',
+  'range',
+  'template',
+  'with',
+]);
 const SPACE = new Set([' ', '\t', '\r', '\n']);
 const ALNUM = /^[\p{L}\p{Nd}_]$/u;
 const TERMINATORS = new Set(['.', ',', '|', ':', ')', '(']);
@@ -73,7 +84,8 @@ export function lex(input: string): Item[] {
     return items;
   };
   const leftTrim = (p: number): boolean => input[p] === '-' && isSpace(input[p + 1]);
-  const rightTrimAt = (p: number): boolean => isSpace(input[p]) && input[p + 1] === '-' && input.startsWith('}}', p + 2);
+  const rightTrimAt = (p: number): boolean =>
+    isSpace(input[p]) && input[p + 1] === '-' && input.startsWith('}}', p + 2);
   const skipSpaces = (): void => {
     while (isSpace(input[pos])) pos++;
     start = pos;
@@ -175,7 +187,15 @@ export function lex(input: string): Item[] {
         while (isAlphaNumeric(input[pos])) pos++;
         if (!atTerminator()) return fail(`bad character ${describeRune(input[pos])}`);
         const word = input.slice(start, pos);
-        emit(KEYWORDS.has(word) ? 'keyword' : word === 'true' || word === 'false' ? 'bool' : word === 'nil' ? 'nil' : 'identifier');
+        emit(
+          KEYWORDS.has(word)
+            ? 'keyword'
+            : word === 'true' || word === 'false'
+              ? 'bool'
+              : word === 'nil'
+                ? 'nil'
+                : 'identifier',
+        );
       } else if (c === '(') {
         parenDepth++;
         emit('leftParen');

@@ -39,7 +39,7 @@ export function unquoteString(quoted: string): string {
   if (quoted.startsWith('`')) return quoted.slice(1, -1).replaceAll('\r', '');
   const body = quoted.slice(1, -1);
   const bytes: number[] = [];
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     if (body[i] !== '\\') {
       const ch = String.fromCodePoint(body.codePointAt(i)!);
       bytes.push(...encoder.encode(ch));

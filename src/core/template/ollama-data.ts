@@ -15,9 +15,14 @@ const asJSON = (v: unknown): string => marshalJSON(v) ?? '';
 const MESSAGE: GoStructType = {
   name: '*template.templateMessage',
   pointer: true,
-  fields: ['Role', 'Content', 'Thinking', 'Images', 'ToolCalls', 'ToolName', 'ToolCallID'].map((name) => ({ name })),
+  fields: ['Role', 'Content', 'Thinking', 'Images', 'ToolCalls', 'ToolName', 'ToolCallID'].map((name) => ({
+    name,
+  })),
 };
-const TOOL_CALL: GoStructType = { name: 'template.templateToolCall', fields: [{ name: 'ID' }, { name: 'Function' }] };
+const TOOL_CALL: GoStructType = {
+  name: 'template.templateToolCall',
+  fields: [{ name: 'ID' }, { name: 'Function' }],
+};
 const TOOL_CALL_FUNCTION: GoStructType = {
   name: 'template.templateToolCallFunction',
   fields: [{ name: 'Index' }, { name: 'Name' }, { name: 'Arguments' }],
@@ -55,11 +60,20 @@ const PARAMETERS: GoStructType = {
     { name: 'Properties', json: 'properties' },
   ],
 };
-const PROPERTIES: GoType = { name: 'template.templateProperties', string: (v) => (v instanceof GoNil ? '{}' : asJSON(v)) };
+const PROPERTIES: GoType = {
+  name: 'template.templateProperties',
+  string: (v) => (v instanceof GoNil ? '{}' : asJSON(v)),
+};
 const PROPERTY_TYPE: GoType = {
   name: 'api.PropertyType',
-  string: (v) => (Array.isArray(v) && v.length === 1 ? String(v[0]) : Array.isArray(v) && v.length > 1 ? formatArg([...v], 'v', PLAIN) : ''),
-  marshalJSON: (v) => (Array.isArray(v) && v.length === 1 ? jsonString(String(v[0])) : asJSON(Array.isArray(v) ? [...v] : null)),
+  string: (v) =>
+    Array.isArray(v) && v.length === 1
+      ? String(v[0])
+      : Array.isArray(v) && v.length > 1
+        ? formatArg([...v], 'v', PLAIN)
+        : '',
+  marshalJSON: (v) =>
+    Array.isArray(v) && v.length === 1 ? jsonString(String(v[0])) : asJSON(Array.isArray(v) ? [...v] : null),
 };
 const TS_TYPES: Record<string, string> = {
   string: 'string',
@@ -87,29 +101,45 @@ const PROPERTY: GoStructType = {
 /** Ollama's `ToolProperty.ToTypeScriptType`. */
 function toTypeScriptType(p: GoStruct): string {
   const anyOf = p.values.AnyOf;
-  if (Array.isArray(anyOf) && anyOf.length > 0) return anyOf.map((a) => toTypeScriptType(a as GoStruct)).join(' | ');
+  if (Array.isArray(anyOf) && anyOf.length > 0)
+    return anyOf.map((a) => toTypeScriptType(a as GoStruct)).join(' | ');
   const types = p.values.Type;
   if (!Array.isArray(types) || types.length === 0) return 'any';
   return types.map((t) => TS_TYPES[String(t)] ?? 'any').join(' | ');
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strings = (v: unknown): unknown =>
-  Array.isArray(v) ? typed(v.filter((s) => typeof s === 'string'), STRINGS) : new GoNil('slice', STRINGS);
+  Array.isArray(v)
+    ? typed(
+        v.filter((s) => typeof s === 'string'),
+        STRINGS,
+      )
+    : new GoNil('slice', STRINGS);
 const any = (v: unknown): unknown => (v === undefined ? null : v);
 
 /** A JSON-schema property as Ollama's `api.ToolProperty`. */
 function toolProperty(schema: unknown): GoStruct {
   const s = isObject(schema) ? schema : {};
-  const type = typeof s.type === 'string' ? [s.type] : Array.isArray(s.type) ? s.type.filter((t) => typeof t === 'string') : [];
+  const type =
+    typeof s.type === 'string'
+      ? [s.type]
+      : Array.isArray(s.type)
+        ? s.type.filter((t) => typeof t === 'string')
+        : [];
   return new GoStruct(PROPERTY, {
-    AnyOf: Array.isArray(s.anyOf) ? s.anyOf.map(toolProperty) : new GoNil('slice', { name: '[]api.ToolProperty' }),
+    AnyOf: Array.isArray(s.anyOf)
+      ? s.anyOf.map(toolProperty)
+      : new GoNil('slice', { name: '[]api.ToolProperty' }),
     Type: type.length > 0 ? typed(type, PROPERTY_TYPE) : new GoNil('slice', PROPERTY_TYPE),
     Items: any(s.items),
     Description: str(s.description),
     Enum: Array.isArray(s.enum) ? s.enum : new GoNil('slice', { name: '[]interface {}' }),
-    Properties: isObject(s.properties) ? orderedProperties(s.properties) : new GoNil('pointer', { name: '*api.ToolPropertiesMap' }),
+    Properties: isObject(s.properties)
+      ? orderedProperties(s.properties)
+      : new GoNil('pointer', { name: '*api.ToolPropertiesMap' }),
     Required: strings(s.required),
   });
 }
@@ -118,7 +148,10 @@ function toolProperty(schema: unknown): GoStruct {
 function orderedProperties(props: Record<string, unknown>): GoStruct {
   const entries = Object.entries(props).map(([k, v]) => [k, toolProperty(v)] as const);
   const marshal = (): string => `{${entries.map(([k, v]) => `${jsonString(k)}:${asJSON(v)}`).join(',')}}`;
-  return new GoStruct({ name: '*api.ToolPropertiesMap', pointer: true, fields: [], marshalJSON: marshal }, {});
+  return new GoStruct(
+    { name: '*api.ToolPropertiesMap', pointer: true, fields: [], marshalJSON: marshal },
+    {},
+  );
 }
 
 /** Tools as Ollama's `templateTools` (nil when none were given). */
@@ -127,7 +160,10 @@ export function templateTools(tools: readonly ToolDefinition[] | undefined): unk
   const list = tools.map((tool) => {
     const p = isObject(tool.parameters) ? tool.parameters : {};
     const properties = isObject(p.properties)
-      ? typed(Object.fromEntries(Object.entries(p.properties).map(([k, v]) => [k, toolProperty(v)])), PROPERTIES)
+      ? typed(
+          Object.fromEntries(Object.entries(p.properties).map(([k, v]) => [k, toolProperty(v)])),
+          PROPERTIES,
+        )
       : new GoNil('map', PROPERTIES);
     const parameters = new GoStruct(PARAMETERS, {
       Type: str(p.type),
@@ -136,7 +172,11 @@ export function templateTools(tools: readonly ToolDefinition[] | undefined): unk
       Required: strings(p.required),
       Properties: properties,
     });
-    const fn = new GoStruct(TOOL_FUNCTION, { Name: tool.name, Description: tool.description ?? '', Parameters: parameters });
+    const fn = new GoStruct(TOOL_FUNCTION, {
+      Name: tool.name,
+      Description: tool.description ?? '',
+      Parameters: parameters,
+    });
     return new GoStruct(TOOL, { Type: 'function', Items: null, Function: fn });
   });
   return typed(list, TOOLS);
@@ -150,7 +190,11 @@ export function templateMessages(messages: readonly ChatMessage[] | undefined): 
       (c) =>
         new GoStruct(TOOL_CALL, {
           ID: '',
-          Function: new GoStruct(TOOL_CALL_FUNCTION, { Index: 0n, Name: c.name, Arguments: typed({ ...c.arguments }, ARGS) }),
+          Function: new GoStruct(TOOL_CALL_FUNCTION, {
+            Index: 0n,
+            Name: c.name,
+            Arguments: typed({ ...c.arguments }, ARGS),
+          }),
         }),
     );
     return new GoStruct(MESSAGE, {

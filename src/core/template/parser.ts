@@ -17,7 +17,18 @@ export interface ParsedTemplate {
 type Control = { type: 'end'; line: number } | { type: 'else'; line: number; chained?: 'if' | 'with' };
 
 const OPERAND_START = new Set<ItemType>([
-  'bool', 'charConstant', 'complex', 'dot', 'field', 'identifier', 'number', 'nil', 'rawString', 'string', 'variable', 'leftParen',
+  'bool',
+  'charConstant',
+  'complex',
+  'dot',
+  'field',
+  'identifier',
+  'number',
+  'nil',
+  'rawString',
+  'string',
+  'variable',
+  'leftParen',
 ]);
 
 /** Parse template text; `functions` are the names the template may call. Throws `AppError('INVALID_REQUEST')`. */
@@ -77,12 +88,16 @@ class Parser {
     return this.peek();
   }
 
-  private fail(message: string, line = this.items[Math.min(Math.max(this.i - 1, 0), this.items.length - 1)]!.line): never {
+  private fail(
+    message: string,
+    line = this.items[Math.min(Math.max(this.i - 1, 0), this.items.length - 1)]!.line,
+  ): never {
     throw new AppError('INVALID_REQUEST', `template: line ${line}: ${message}`, { details: { line } });
   }
   private unexpected(item: Item, context: string): never {
     if (item.type === 'error') this.fail(item.val, item.line);
-    const shown = item.type === 'eof' ? 'EOF' : item.type === 'keyword' ? `<${item.val}>` : JSON.stringify(item.val);
+    const shown =
+      item.type === 'eof' ? 'EOF' : item.type === 'keyword' ? `<${item.val}>` : JSON.stringify(item.val);
     this.fail(`unexpected ${shown} in ${context}`, item.line);
   }
   private expect(type: ItemType, context: string): Item {
@@ -114,7 +129,8 @@ class Parser {
 
   private parseDefinition(): void {
     const nameItem = this.nextNonSpace();
-    if (nameItem.type !== 'string' && nameItem.type !== 'rawString') this.unexpected(nameItem, 'define clause');
+    if (nameItem.type !== 'string' && nameItem.type !== 'rawString')
+      this.unexpected(nameItem, 'define clause');
     const name = this.unquote(nameItem);
     this.expect('rightDelim', 'define clause');
     const { list, end } = this.withScope(true, () => this.itemList());
@@ -231,7 +247,13 @@ class Parser {
   // --- pipelines ----------------------------------------------------------------------------------------------
 
   private pipeline(context: string, end: ItemType): PipeNode {
-    const pipe: PipeNode = { type: 'pipe', line: this.peekNonSpace().line, isAssign: false, decl: [], cmds: [] };
+    const pipe: PipeNode = {
+      type: 'pipe',
+      line: this.peekNonSpace().line,
+      isAssign: false,
+      decl: [],
+      cmds: [],
+    };
     for (;;) {
       if (this.peekNonSpace().type !== 'variable') break;
       const mark = this.i;
@@ -310,7 +332,9 @@ class Parser {
       case 'number':
       case 'nil':
       case 'dot':
-        return this.fail(`unexpected . after term ${JSON.stringify(term.type === 'dot' ? '.' : String(termText(term)))}`);
+        return this.fail(
+          `unexpected . after term ${JSON.stringify(term.type === 'dot' ? '.' : String(termText(term)))}`,
+        );
       default:
         return { type: 'chain', node: term, fields };
     }
@@ -320,14 +344,16 @@ class Parser {
     const item = this.nextNonSpace();
     switch (item.type) {
       case 'identifier':
-        if (!this.functions.has(item.val)) this.fail(`function ${JSON.stringify(item.val)} not defined`, item.line);
+        if (!this.functions.has(item.val))
+          this.fail(`function ${JSON.stringify(item.val)} not defined`, item.line);
         return { type: 'identifier', name: item.val };
       case 'dot':
         return { type: 'dot' };
       case 'nil':
         return { type: 'nil' };
       case 'variable':
-        if (!this.vars.includes(item.val)) this.fail(`undefined variable ${JSON.stringify(item.val)}`, item.line);
+        if (!this.vars.includes(item.val))
+          this.fail(`undefined variable ${JSON.stringify(item.val)}`, item.line);
         return { type: 'variable', ident: [item.val] };
       case 'field':
         return { type: 'field', ident: [item.val.slice(1)] };

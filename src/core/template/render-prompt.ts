@@ -77,7 +77,8 @@ export function renderPrompt(input: PromptInput, options: RenderOptions = {}): s
   let messages: ChatMessage[] = [];
   if (suffix === '') {
     messages = [...input.messages];
-    if (input.system && messages[0]?.role !== 'system') messages.unshift({ role: 'system', content: input.system });
+    if (input.system && messages[0]?.role !== 'system')
+      messages.unshift({ role: 'system', content: input.system });
     if (input.prompt !== undefined) messages.push({ role: 'user', content: input.prompt });
     if (input.response !== undefined) messages.push({ role: 'assistant', content: input.response });
   }

@@ -48,7 +48,11 @@ export function parseTemplate(text: string): Template {
  * model). A string is parsed first.
  * @throws AppError `INVALID_REQUEST` with `template: line L: executing <…>: <what>` when execution fails.
  */
-export function renderTemplate(template: Template | string, data: unknown, options: RenderOptions = {}): string {
+export function renderTemplate(
+  template: Template | string,
+  data: unknown,
+  options: RenderOptions = {},
+): string {
   const t = typeof template === 'string' ? parseTemplate(template) : template;
   return renderTree(t.tree, data, options);
 }

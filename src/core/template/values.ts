@@ -115,7 +115,8 @@ export function kindOf(v: unknown): Kind {
       if (v === null) return 'nil';
       if (Array.isArray(v)) return 'slice';
       if (v instanceof GoStruct) return 'struct';
-      if (v instanceof GoNil) return v.kind === 'slice' ? 'nilslice' : v.kind === 'map' ? 'nilmap' : 'nilpointer';
+      if (v instanceof GoNil)
+        return v.kind === 'slice' ? 'nilslice' : v.kind === 'map' ? 'nilmap' : 'nilpointer';
       return 'map';
   }
 }
@@ -154,7 +155,9 @@ export function compareStrings(a: string, b: string): number {
 /** Look a key up in a map value; `found` is false when absent. */
 export function mapGet(v: object, key: string): { found: boolean; value: unknown } {
   if (v instanceof Map) return { found: v.has(key), value: (v as Map<string, unknown>).get(key) };
-  return Object.hasOwn(v, key) ? { found: true, value: (v as Record<string, unknown>)[key] } : { found: false, value: null };
+  return Object.hasOwn(v, key)
+    ? { found: true, value: (v as Record<string, unknown>)[key] }
+    : { found: false, value: null };
 }
 
 /** Number of entries of a map value. */

@@ -7,3 +7,4 @@ export * from './manifest.js';
 export * from './inference-types.js';
 export * from './scheduler/index.js';
 export * from './inference/index.js';
+export * from './template/index.js';

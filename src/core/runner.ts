@@ -98,7 +98,10 @@ export interface GenerateResult {
   text: string;
   toolCalls: ToolCall[];
   doneReason: DoneReason;
+  /** Prompt tokens evaluated for this request; tokens reused from the runner's prefix cache are not counted. */
   promptTokens: number;
+  /** Prompt tokens reused from the prefix cache (not evaluated); the whole prompt is `promptTokens` + this. */
+  promptCachedTokens?: number;
   promptEvalMs: number;
   evalTokens: number;
   evalMs: number;
@@ -131,7 +134,8 @@ export interface Runner {
   /** Process id when the runner is a process. */
   readonly pid: number | undefined;
   readonly info: RunnerLoadInfo;
-  /** Generate; `onText` receives text pieces as they are produced. Aborting `signal` stops within one token. */
+  /** Generate; `onText` receives text pieces as they are produced. Aborting `signal` stops within one token and
+   * resolves (never rejects) with the text so far and `doneReason: 'abort'`. */
   generate(
     request: GenerateRequest,
     handlers: { signal?: AbortSignal; onText?: (text: string) => void },

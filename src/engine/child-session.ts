@@ -14,7 +14,13 @@ import {
   type RunnerLoadSpec,
 } from '../core/index.js';
 import { ChunkCoalescer } from './chunk-coalescer.js';
-import { parseParentMessage, PROTOCOL_VERSION, type ChildMessage, type ParentMessage, type RequestBody } from './protocol.js';
+import {
+  parseParentMessage,
+  PROTOCOL_VERSION,
+  type ChildMessage,
+  type ParentMessage,
+  type RequestBody,
+} from './protocol.js';
 import type { ThreadSpeeds } from './thread-calibration.js';
 
 /** What the session needs from a loaded model (the real one is `LlamaEngine`). */
@@ -45,7 +51,11 @@ export class ChildSession {
   #shuttingDown: Promise<void> | undefined;
 
   /** `onShutdown` runs once everything is disposed after a `shutdown` (the entry then lets the process end). */
-  constructor(options: { send: (message: ChildMessage) => void; load: SessionLoader; onShutdown: () => void }) {
+  constructor(options: {
+    send: (message: ChildMessage) => void;
+    load: SessionLoader;
+    onShutdown: () => void;
+  }) {
     this.#send = options.send;
     this.#load = options.load;
     this.#onShutdown = options.onShutdown;
@@ -70,7 +80,8 @@ export class ChildSession {
   #handle(message: ParentMessage): void {
     switch (message.type) {
       case 'load':
-        if (this.#engine) return this.#fail(undefined, new AppError('RUNNER_FAILED', 'a model is already loaded'));
+        if (this.#engine)
+          return this.#fail(undefined, new AppError('RUNNER_FAILED', 'a model is already loaded'));
         this.#engine = this.#load(message.spec, message.calibration).then(({ engine, threadSpeeds }) => {
           this.#send({ type: 'loaded', info: engine.info, threadSpeeds });
           return engine;
@@ -102,7 +113,11 @@ export class ChildSession {
           this.#chunks.flush(id);
           this.#send({ type: 'done', id, body: { op: 'generate', result } });
         } else if (body.op === 'embed') {
-          this.#send({ type: 'done', id, body: { op: 'embed', result: await engine.embed(body.request, signal) } });
+          this.#send({
+            type: 'done',
+            id,
+            body: { op: 'embed', result: await engine.embed(body.request, signal) },
+          });
         } else {
           this.#send({ type: 'done', id, body: { op: 'tokenize', tokens: engine.tokenize(body.text) } });
         }
@@ -126,7 +141,8 @@ export class ChildSession {
   /** Aborts every request, waits for them, disposes the engine, then calls `onShutdown`; idempotent. */
   shutdown(): Promise<void> {
     this.#shuttingDown ??= (async () => {
-      for (const { controller } of this.#inFlight.values()) controller.abort(new AppError('CANCELLED', 'runner stopping'));
+      for (const { controller } of this.#inFlight.values())
+        controller.abort(new AppError('CANCELLED', 'runner stopping'));
       await Promise.all([...this.#inFlight.values()].map((r) => r.settled));
       this.#chunks.close();
       const engine = await this.#engine?.catch(() => undefined); // a failed load was already reported

@@ -9,7 +9,10 @@ export const CHUNK_INTERVAL_MS = 4;
 
 export class ChunkCoalescer {
   readonly #send: (id: number, text: string) => void;
-  readonly #pending = new Map<number, { text: string; lastSent: number; timer: NodeJS.Timeout | undefined }>();
+  readonly #pending = new Map<
+    number,
+    { text: string; lastSent: number; timer: NodeJS.Timeout | undefined }
+  >();
 
   constructor(send: (id: number, text: string) => void) {
     this.#send = send;
@@ -41,7 +44,11 @@ export class ChunkCoalescer {
     this.#pending.clear();
   }
 
-  #emit(id: number, entry: { text: string; lastSent: number; timer: NodeJS.Timeout | undefined }, now: number): void {
+  #emit(
+    id: number,
+    entry: { text: string; lastSent: number; timer: NodeJS.Timeout | undefined },
+    now: number,
+  ): void {
     entry.timer = undefined;
     entry.lastSent = now;
     if (entry.text === '') return;

@@ -23,7 +23,11 @@ export function exitError(exit: {
       : exit.signal !== null
         ? `signal ${exit.signal}`
         : `code ${exit.code ?? 'unknown'}`;
-  return new AppError('RUNNER_FAILED', failureMessage(`runner exited (${how}) while serving ${exit.model}`, exit.lastErrorLines), {
-    details: { code: exit.code, signal: exit.signal, lastErrorLines: [...exit.lastErrorLines] },
-  });
+  return new AppError(
+    'RUNNER_FAILED',
+    failureMessage(`runner exited (${how}) while serving ${exit.model}`, exit.lastErrorLines),
+    {
+      details: { code: exit.code, signal: exit.signal, lastErrorLines: [...exit.lastErrorLines] },
+    },
+  );
 }

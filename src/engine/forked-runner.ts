@@ -19,7 +19,13 @@ import {
 } from '../core/index.js';
 import { exitError, failureMessage } from './exit-error.js';
 import { OutputTail } from './output-tail.js';
-import { parseChildMessage, PROTOCOL_VERSION, type ChildMessage, type DoneBody, type ParentMessage } from './protocol.js';
+import {
+  parseChildMessage,
+  PROTOCOL_VERSION,
+  type ChildMessage,
+  type DoneBody,
+  type ParentMessage,
+} from './protocol.js';
 import { RunnerRequests } from './runner-requests.js';
 import type { RunnerEntry } from './runner-entry.js';
 import type { ThreadSpeeds } from './thread-calibration.js';
@@ -38,7 +44,11 @@ export interface ForkedRunnerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type StartWaiter = { type: 'hello' | 'loaded'; resolve: (message: ChildMessage) => void; reject: (err: AppError) => void };
+type StartWaiter = {
+  type: 'hello' | 'loaded';
+  resolve: (message: ChildMessage) => void;
+  reject: (err: AppError) => void;
+};
 
 export class ForkedRunner implements Runner {
   readonly exited: Promise<RunnerExit>;
@@ -103,11 +113,22 @@ export class ForkedRunner implements Runner {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const { handshakeTimeoutMs, loadTimeoutMs } = this.#options;
-      const hello = await this.#await('hello', handshakeTimeoutMs, `runner did not start within ${handshakeTimeoutMs} ms`);
+      const hello = await this.#await(
+        'hello',
+        handshakeTimeoutMs,
+        `runner did not start within ${handshakeTimeoutMs} ms`,
+      );
       if (hello.type === 'hello' && hello.version !== PROTOCOL_VERSION)
-        throw new AppError('RUNNER_FAILED', `runner speaks protocol ${hello.version}, expected ${PROTOCOL_VERSION}`);
+        throw new AppError(
+          'RUNNER_FAILED',
+          `runner speaks protocol ${hello.version}, expected ${PROTOCOL_VERSION}`,
+        );
       this.#send({ type: 'load', spec, ...(calibration && { calibration }) });
-      const loaded = await this.#await('loaded', loadTimeoutMs, `runner did not load ${this.#model} within ${loadTimeoutMs} ms`);
+      const loaded = await this.#await(
+        'loaded',
+        loadTimeoutMs,
+        `runner did not load ${this.#model} within ${loadTimeoutMs} ms`,
+      );
       if (loaded.type !== 'loaded') throw new AppError('INTERNAL', 'unexpected start message');
       this.#info = loaded.info;
       this.#pingTimer = setInterval(() => this.#checkAlive(), this.#options.pingIntervalMs);
@@ -124,7 +145,15 @@ export class ForkedRunner implements Runner {
   ): Promise<GenerateResult> {
     // Aborting never rejects a generation: it resolves with what was produced and doneReason 'abort'.
     if (handlers.signal?.aborted)
-      return { text: '', toolCalls: [], doneReason: 'abort', promptTokens: 0, promptEvalMs: 0, evalTokens: 0, evalMs: 0 };
+      return {
+        text: '',
+        toolCalls: [],
+        doneReason: 'abort',
+        promptTokens: 0,
+        promptEvalMs: 0,
+        evalTokens: 0,
+        evalMs: 0,
+      };
     const body = await this.#call({ op: 'generate', request }, handlers.signal, handlers.onText);
     return (body as Extract<DoneBody, { op: 'generate' }>).result;
   }
@@ -157,7 +186,11 @@ export class ForkedRunner implements Runner {
     return this.close();
   }
 
-  #call(body: Extract<ParentMessage, { type: 'request' }>['body'], signal?: AbortSignal, onText?: (t: string) => void) {
+  #call(
+    body: Extract<ParentMessage, { type: 'request' }>['body'],
+    signal?: AbortSignal,
+    onText?: (t: string) => void,
+  ) {
     if (this.#ended || this.#closeRequested || !this.#info)
       return Promise.reject(new AppError('RUNNER_FAILED', `runner for ${this.#model} is not running`));
     return this.#requests.call(body, signal, onText);
@@ -187,7 +220,8 @@ export class ForkedRunner implements Runner {
     const message = parsed.message;
     if (message.type === 'hello' || message.type === 'loaded') {
       if (this.#startWaiter?.type === message.type) this.#startWaiter.resolve(message);
-      else this.#kill(new AppError('RUNNER_FAILED', `runner sent '${message.type}' out of turn; runner killed`));
+      else
+        this.#kill(new AppError('RUNNER_FAILED', `runner sent '${message.type}' out of turn; runner killed`));
     } else if (message.type === 'error' && message.id === undefined) {
       const err = new AppError(message.code, message.message);
       if (this.#startWaiter) this.#startWaiter.reject(err);

@@ -4,10 +4,21 @@
  */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { AppError, type Logger, type Runner, type RunnerFactory, type RunnerLoadSpec } from '../core/index.js';
+import {
+  AppError,
+  type Logger,
+  type Runner,
+  type RunnerFactory,
+  type RunnerLoadSpec,
+} from '../core/index.js';
 import { ForkedRunner } from './forked-runner.js';
 import { runnerEntry, type RunnerEntry } from './runner-entry.js';
-import { missingThreadCounts, readCalibration, recordCalibration, sizeClassOf } from './thread-calibration.js';
+import {
+  missingThreadCounts,
+  readCalibration,
+  recordCalibration,
+  sizeClassOf,
+} from './thread-calibration.js';
 
 /** What the factory needs; every limit has a default. */
 export interface ProcessRunnerDeps {
@@ -49,7 +60,11 @@ export function createProcessRunnerFactory(deps: ProcessRunnerDeps): RunnerFacto
     const calibration = await planCalibration(deps, spec);
     const runner = new ForkedRunner(options, spec.modelPath);
     try {
-      const speeds = await runner.start(spec, calibration && { measure: calibration.measure, known: calibration.known }, signal);
+      const speeds = await runner.start(
+        spec,
+        calibration && { measure: calibration.measure, known: calibration.known },
+        signal,
+      );
       if (calibration && deps.calibrationFile && calibration.measure.length > 0) {
         deps.log.info({ sizeClass: calibration.sizeClass, speeds }, 'thread calibration measured');
         await recordCalibration(deps.calibrationFile, calibration.sizeClass, speeds).catch((err: unknown) =>

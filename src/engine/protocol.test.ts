@@ -10,13 +10,25 @@ const spec = {
   gpu: 'cpu',
   useMmap: true,
 };
-const result = { text: 'hi', toolCalls: [], doneReason: 'stop', promptTokens: 3, promptEvalMs: 1, evalTokens: 2, evalMs: 1 };
+const result = {
+  text: 'hi',
+  toolCalls: [],
+  doneReason: 'stop',
+  promptTokens: 3,
+  promptEvalMs: 1,
+  evalTokens: 2,
+  evalMs: 1,
+};
 
 describe('parseParentMessage', () => {
   const valid: unknown[] = [
     { type: 'load', spec },
     { type: 'load', spec, calibration: { measure: [1, 2], known: { '1': 20.5 } } },
-    { type: 'request', id: 1, body: { op: 'generate', request: { prompt: 'x', options: { temperature: 0 } } } },
+    {
+      type: 'request',
+      id: 1,
+      body: { op: 'generate', request: { prompt: 'x', options: { temperature: 0 } } },
+    },
     {
       type: 'request',
       id: 2,
@@ -50,22 +62,53 @@ describe('parseParentMessage', () => {
     ['negative id', { type: 'cancel', id: -1 }, 'id'],
     ['fractional id', { type: 'cancel', id: 1.5 }, 'id'],
     ['unknown op', { type: 'request', id: 1, body: { op: 'train' } }, 'body.op'],
-    ['bad role', { type: 'request', id: 1, body: { op: 'generate', request: { messages: [{ role: 'robot', content: '' }], options: {} } } }, 'body.request.messages.0.role'],
-    ['options missing', { type: 'request', id: 1, body: { op: 'generate', request: { prompt: 'x' } } }, 'body.request.options'],
-    ['string temperature', { type: 'request', id: 1, body: { op: 'generate', request: { prompt: 'x', options: { temperature: '0' } } } }, 'body.request.options.temperature'],
-    ['bad calibration key', { type: 'load', spec, calibration: { measure: [], known: { one: 1 } } }, 'calibration.known'],
+    [
+      'bad role',
+      {
+        type: 'request',
+        id: 1,
+        body: { op: 'generate', request: { messages: [{ role: 'robot', content: '' }], options: {} } },
+      },
+      'body.request.messages.0.role',
+    ],
+    [
+      'options missing',
+      { type: 'request', id: 1, body: { op: 'generate', request: { prompt: 'x' } } },
+      'body.request.options',
+    ],
+    [
+      'string temperature',
+      {
+        type: 'request',
+        id: 1,
+        body: { op: 'generate', request: { prompt: 'x', options: { temperature: '0' } } },
+      },
+      'body.request.options.temperature',
+    ],
+    [
+      'bad calibration key',
+      { type: 'load', spec, calibration: { measure: [], known: { one: 1 } } },
+      'calibration.known',
+    ],
   ];
   it.each(invalid)('rejects %s, naming the field', (_name, message, where) => {
     const parsed = parseParentMessage(message);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.error).toMatch(new RegExp(`^malformed runner message: ${where.replace(/\./g, '\\.')}`));
+    if (!parsed.ok)
+      expect(parsed.error).toMatch(new RegExp(`^malformed runner message: ${where.replace(/\./g, '\\.')}`));
   });
 });
 
 describe('parseChildMessage', () => {
   it.each([
     [{ type: 'hello', version: PROTOCOL_VERSION, pid: 12 }],
-    [{ type: 'loaded', info: { ramBytes: 1, vramBytes: 0, loadMs: 5, backend: 'cpu', contextSize: 512, threads: 1 }, threadSpeeds: {} }],
+    [
+      {
+        type: 'loaded',
+        info: { ramBytes: 1, vramBytes: 0, loadMs: 5, backend: 'cpu', contextSize: 512, threads: 1 },
+        threadSpeeds: {},
+      },
+    ],
     [{ type: 'chunk', id: 1, text: 'a' }],
     [{ type: 'done', id: 1, body: { op: 'generate', result } }],
     [{ type: 'done', id: 1, body: { op: 'embed', result: { embeddings: [[0.5]], promptTokens: 1 } } }],
@@ -79,7 +122,10 @@ describe('parseChildMessage', () => {
 
   it.each([
     ['unknown error code', { type: 'error', id: 1, code: 'BOOM', message: 'x' }],
-    ['bad done reason', { type: 'done', id: 1, body: { op: 'generate', result: { ...result, doneReason: 'tired' } } }],
+    [
+      'bad done reason',
+      { type: 'done', id: 1, body: { op: 'generate', result: { ...result, doneReason: 'tired' } } },
+    ],
     ['token not an integer', { type: 'done', id: 1, body: { op: 'tokenize', tokens: [1.5] } }],
     ['chunk without text', { type: 'chunk', id: 1 }],
     ['hello without version', { type: 'hello', pid: 1 }],

@@ -50,7 +50,13 @@ const generateRequest: z.ZodType<GenerateRequest> = z.object({
     )
     .optional(),
   tools: z
-    .array(z.object({ name: z.string().min(1), description: z.string().optional(), parameters: jsonObject.optional() }))
+    .array(
+      z.object({
+        name: z.string().min(1),
+        description: z.string().optional(),
+        parameters: jsonObject.optional(),
+      }),
+    )
     .optional(),
   format: z
     .discriminatedUnion('type', [
@@ -74,13 +80,17 @@ const generateRequest: z.ZodType<GenerateRequest> = z.object({
   }),
 });
 
-const embedRequest: z.ZodType<EmbedRequest> = z.object({ inputs: z.array(z.string()), truncate: z.boolean() });
+const embedRequest: z.ZodType<EmbedRequest> = z.object({
+  inputs: z.array(z.string()),
+  truncate: z.boolean(),
+});
 
 const generateResult: z.ZodType<GenerateResult> = z.object({
   text: z.string(),
   toolCalls: z.array(toolCall),
   doneReason: z.enum(['stop', 'length', 'abort']),
   promptTokens: z.number(),
+  promptCachedTokens: z.number().optional(),
   promptEvalMs: z.number(),
   evalTokens: z.number(),
   evalMs: z.number(),

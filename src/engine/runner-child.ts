@@ -4,10 +4,10 @@
  * When the parent goes away (IPC disconnect) the runner shuts down too, so no runner outlives its server.
  */
 import { ChildSession } from './child-session.js';
-import { loadEngine } from './llama-cpp/load-engine.js';
 import type { ChildMessage } from './protocol.js';
 
-if (!process.send) throw new Error('runner-child must be started with child_process.fork (it needs an IPC channel)');
+if (!process.send)
+  throw new Error('runner-child must be started with child_process.fork (it needs an IPC channel)');
 
 const send = (message: ChildMessage): void => {
   if (process.connected) process.send?.(message);
@@ -15,7 +15,9 @@ const send = (message: ChildMessage): void => {
 
 const session = new ChildSession({
   send,
-  load: loadEngine,
+  // node-llama-cpp is imported with the first `load`, so `hello` goes out as soon as the process runs and the
+  // import's cost counts against the load timeout, not the handshake.
+  load: async (spec, calibration) => (await import('./llama-cpp/load-engine.js')).loadEngine(spec, calibration),
   // Everything is disposed: closing the channel lets the event loop drain and the process end with code 0.
   onShutdown: () => {
     if (process.connected) process.disconnect();

@@ -62,7 +62,9 @@ export class RunnerRequests {
     this.#pending.delete(message.id);
     if (message.type === 'error') return pending.reject(new AppError(message.code, message.message));
     if (message.body.op !== pending.op)
-      return pending.reject(new AppError('RUNNER_FAILED', `runner answered a ${pending.op} request with ${message.body.op}`));
+      return pending.reject(
+        new AppError('RUNNER_FAILED', `runner answered a ${pending.op} request with ${message.body.op}`),
+      );
     pending.resolve(message.body);
   }
 

@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { missingThreadCounts, pickThreads, readCalibration, recordCalibration, sizeClassOf } from './thread-calibration.js';
+import {
+  missingThreadCounts,
+  pickThreads,
+  readCalibration,
+  recordCalibration,
+  sizeClassOf,
+} from './thread-calibration.js';
 
 const MiB = 1024 * 1024;
 

@@ -59,7 +59,8 @@ export async function readCalibration(path: string): Promise<CalibrationData> {
   }
   try {
     const data = JSON.parse(text) as Partial<CalibrationData>;
-    if (data.version === 1 && typeof data.classes === 'object' && data.classes !== null) return data as CalibrationData;
+    if (data.version === 1 && typeof data.classes === 'object' && data.classes !== null)
+      return data as CalibrationData;
   } catch {
     // corrupt file (e.g. hand-edited): start over, it is rewritten by the next calibration
   }
@@ -67,10 +68,18 @@ export async function readCalibration(path: string): Promise<CalibrationData> {
 }
 
 /** Merges `speeds` into the class's entry and writes the file atomically (write, then rename). */
-export async function recordCalibration(path: string, sizeClass: string, speeds: ThreadSpeeds): Promise<void> {
+export async function recordCalibration(
+  path: string,
+  sizeClass: string,
+  speeds: ThreadSpeeds,
+): Promise<void> {
   const data = await readCalibration(path);
   const threads = { ...data.classes[sizeClass]?.threads, ...speeds };
-  data.classes[sizeClass] = { threads, best: pickThreads(threads, Infinity), updatedAt: new Date().toISOString() };
+  data.classes[sizeClass] = {
+    threads,
+    best: pickThreads(threads, Infinity),
+    updatedAt: new Date().toISOString(),
+  };
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomUUID()}.tmp`;
   await writeFile(temp, `${JSON.stringify(data, null, 2)}\n`);

@@ -6,7 +6,16 @@ import { entryExecArgv } from '../../src/engine/runner-entry.js';
 
 /** A CPU load spec with explicit threads (1 is fastest for the tiny model, ENGINE-NOTES). */
 export function tinySpec(modelPath: string, overrides: Partial<RunnerLoadSpec> = {}): RunnerLoadSpec {
-  return { modelPath, adapters: [], contextSize: 512, parallel: 4, threads: 1, gpu: 'cpu', useMmap: true, ...overrides };
+  return {
+    modelPath,
+    adapters: [],
+    contextSize: 512,
+    parallel: 4,
+    threads: 1,
+    gpu: 'cpu',
+    useMmap: true,
+    ...overrides,
+  };
 }
 
 /** A logger that keeps every record, for assertions on what the runner wrote. */

@@ -23,7 +23,10 @@ describe('process runner (fake child)', () => {
     const runner = await fakeRunnerFactory('normal')(spec);
     expect(runner.info.backend).toBe('fake');
     const pieces: string[] = [];
-    const result = await runner.generate({ prompt: 'x', options: { num_predict: 3 } }, { onText: (t) => pieces.push(t) });
+    const result = await runner.generate(
+      { prompt: 'x', options: { num_predict: 3 } },
+      { onText: (t) => pieces.push(t) },
+    );
     expect(result).toMatchObject({ text: 'tok tok tok ', doneReason: 'length' });
     expect(pieces.join('')).toBe(result.text);
     expect(await runner.tokenize('ab')).toEqual([97, 98]);
@@ -62,7 +65,11 @@ describe('process runner (fake child)', () => {
   });
 
   it('a load that never finishes times out', async () => {
-    await expectCode(fakeRunnerFactory('slow-load', { loadTimeoutMs: 300 })(spec), 'RUNNER_TIMEOUT', /did not load model\.gguf within 300 ms/);
+    await expectCode(
+      fakeRunnerFactory('slow-load', { loadTimeoutMs: 300 })(spec),
+      'RUNNER_TIMEOUT',
+      /did not load model\.gguf within 300 ms/,
+    );
   });
 
   it('aborting the factory signal cancels the start', async () => {
@@ -75,7 +82,11 @@ describe('process runner (fake child)', () => {
   it('a runner that stops answering pings is killed and its requests fail', async () => {
     const runner = await fakeRunnerFactory('normal', { pingIntervalMs: 50, hangTimeoutMs: 400 })(spec);
     const other = runner.generate({ prompt: 'x', options: { num_predict: 100_000 } }, {});
-    await expectCode(runner.generate({ prompt: 'hang', options: {} }, {}), 'RUNNER_TIMEOUT', /stopped answering/);
+    await expectCode(
+      runner.generate({ prompt: 'hang', options: {} }, {}),
+      'RUNNER_TIMEOUT',
+      /stopped answering/,
+    );
     await expectCode(other, 'RUNNER_TIMEOUT');
     expect(await runner.exited).toMatchObject({ expected: false, signal: 'SIGKILL' });
   });
@@ -88,7 +99,11 @@ describe('process runner (fake child)', () => {
       /runner exited \(code 3\) while serving model\.gguf: .*GGML_ASSERT: fake assertion failed/,
     );
     expect(err.details?.lastErrorLines).toContain('fake runner: about to fail');
-    expect(await runner.exited).toMatchObject({ expected: false, code: 3, lastErrorLines: expect.arrayContaining(['GGML_ASSERT: fake assertion failed']) });
+    expect(await runner.exited).toMatchObject({
+      expected: false,
+      code: 3,
+      lastErrorLines: expect.arrayContaining(['GGML_ASSERT: fake assertion failed']),
+    });
   });
 
   it('a malformed message from the child is a protocol violation: runner killed', async () => {

@@ -102,6 +102,9 @@ describe('runner with the tiny model', () => {
     await runner.generate(greedy(first, 4), {});
     const second = await runner.generate(greedy(first + added, 4), {});
     expect(second.promptTokens).toBe((await runner.tokenize(added)).length);
+    expect(second.promptTokens + second.promptCachedTokens!).toBe(
+      (await runner.tokenize(first + added)).length + 1,
+    );
   });
 
   it('prefix cache: a chat follow-up does not re-evaluate the conversation', async () => {
@@ -128,7 +131,8 @@ describe('runner with the tiny model', () => {
     const total2 = (await runner.tokenize(prompt2)).length + 1;
     // Everything up to the answer is reused; random-weight answers may not re-tokenize to the sampled tokens, so
     // part of the answer can be evaluated again (a real model's canonical tokens are reused too).
-    expect(r2.promptTokens).toBeLessThanOrEqual(total2 - total1);
+    expect(r2.promptTokens + r2.promptCachedTokens!).toBe(total2);
+    expect(r2.promptCachedTokens).toBeGreaterThanOrEqual(total1);
     expect(r2.promptTokens).toBeGreaterThanOrEqual(total2 - total1 - r1.evalTokens);
   });
 
@@ -195,6 +199,20 @@ describe('runner with the tiny model', () => {
     );
     // The runner is still healthy after rejected requests.
     expect((await runner.generate(greedy('still there?', 4), {})).doneReason).toBe('length');
+  });
+
+  it('without num_predict, generation stops at the end of the context (no silent context shift)', async () => {
+    // A prompt a few tokens short of the largest one accepted: generation must end by length, not shift the context.
+    let prompt = 'ab '.repeat(2100);
+    const budget = 2048 - 5 - 6; // the largest prompt is contextSize - 5 tokens; leave room for about 6
+    const tokens = await runner.tokenize(prompt);
+    prompt = prompt.slice(0, (prompt.length * (budget - 1)) / tokens.length);
+    const promptTokens = (await runner.tokenize(prompt)).length + 1;
+    const result = await runner.generate({ prompt, options: { temperature: 0, repeat_penalty: 1 } }, {});
+    expect(result.doneReason).toBe('length');
+    expect(result.promptTokens + result.promptCachedTokens!).toBe(promptTokens);
+    expect(result.evalTokens).toBeGreaterThan(0);
+    expect(promptTokens + result.evalTokens).toBeLessThan(2048);
   });
 
   it('validates requests: one of prompt/messages, format with tools, bad schemas', async () => {

@@ -14,6 +14,7 @@ import type {
 import type { Logger } from '../logger.js';
 import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
 import type { Lease, LoadedModelStatus, Scheduler } from '../scheduler/index.js';
+import { renderPrompt } from '../template/index.js';
 import { mergeOptions, type MergedOptions } from './merge-options.js';
 import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
 
@@ -58,27 +59,45 @@ export class InferenceService {
     return model;
   }
 
-  /** A chat turn through the model's chat template. */
+  /**
+   * A chat turn. A Modelfile TEMPLATE (Go syntax, as Ollama's) renders the prompt here; otherwise the runner
+   * applies the GGUF's own chat template.
+   */
   async chat(input: ChatInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
-    return this.#run(input, handlers, (model, options) => ({
-      messages: withModelContext(model, input.messages),
-      tools: input.tools,
-      format: input.format,
-      options: options.sampling,
-    }));
+    return this.#run(input, handlers, (model, options) => {
+      const messages = withModelContext(model, input.messages);
+      const common = { format: input.format, options: options.sampling };
+      if (model.template === undefined) return { ...common, messages, tools: input.tools };
+      return { ...common, prompt: renderPrompt({ template: model.template, messages, tools: input.tools }) };
+    });
   }
 
-  /** A completion: raw prompts go in as-is, others as a user turn (with the system prompt) through the template. */
+  /**
+   * A completion: raw prompts go in as-is; others are a user turn (after the system prompt and the Modelfile's
+   * messages), rendered by the request's or the Modelfile's TEMPLATE, or else by the GGUF's chat template.
+   */
   async complete(input: CompletionInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
     return this.#run(input, handlers, (model, options) => {
-      if (input.raw === true) return { prompt: input.prompt, format: input.format, options: options.sampling };
+      const common = { format: input.format, options: options.sampling };
+      if (input.raw === true) return { ...common, prompt: input.prompt };
       const system = input.system ?? model.system;
+      const template = input.template ?? model.template;
+      if (template !== undefined) {
+        const prompt = renderPrompt({
+          template,
+          system,
+          messages: model.messages,
+          prompt: input.prompt,
+          suffix: input.suffix,
+        });
+        return { ...common, prompt };
+      }
       const messages: ChatMessage[] = [
         ...(system ? [{ role: 'system' as const, content: system }] : []),
         ...model.messages,
         { role: 'user', content: input.prompt },
       ];
-      return { messages, format: input.format, options: options.sampling };
+      return { ...common, messages };
     });
   }
 

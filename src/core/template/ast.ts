@@ -3,16 +3,19 @@
  * a node starts on, for error messages.
  */
 
+/** A sequence of nodes: a template body or a branch. */
 export interface ListNode {
   type: 'list';
   nodes: Node[];
 }
 
+/** Literal text between actions (already trimmed by trim markers). */
 export interface TextNode {
   type: 'text';
   text: string;
 }
 
+/** `{{ pipeline }}`: prints the pipeline's value unless it declares variables. */
 export interface ActionNode {
   type: 'action';
   line: number;
@@ -36,6 +39,7 @@ export interface TemplateNode {
   pipe?: PipeNode;
 }
 
+/** `{{break}}` or `{{continue}}` inside a `range`. */
 export interface LoopControlNode {
   type: 'break' | 'continue';
   line: number;
@@ -53,6 +57,7 @@ export interface PipeNode {
   cmds: CommandNode[];
 }
 
+/** One stage of a pipeline: a function, field, variable or literal with its operands. */
 export interface CommandNode {
   type: 'command';
   args: Arg[];
@@ -84,6 +89,7 @@ export interface NumberNode {
   float?: number;
 }
 
+/** A string constant, already unquoted. */
 export interface StringNode {
   type: 'string';
   /** The source text, quotes included. */

@@ -24,10 +24,10 @@ import { GoNil, GoStruct, isTrue, kindOf, mapEntries, mapGet, typeName } from '.
 export const MAX_TEMPLATE_DEPTH = 200;
 
 const MISSING = Symbol('missing');
-type Final = unknown;
 
-class BreakSignal {}
-class ContinueSignal {}
+// `{{break}}`/`{{continue}}` unwind to their `range` as exceptions, as Go's evaluator does with panics.
+class BreakSignal extends Error {}
+class ContinueSignal extends Error {}
 
 /** Execute a parsed template against `data`; returns the output text. */
 export function execute(
@@ -45,7 +45,8 @@ class State {
   out = '';
   private vars: Array<{ name: string; value: unknown }>;
   private depth = 0;
-  private at = { line: 1, text: '' };
+  /** Where execution is, for error messages: a pipeline (described lazily) or a fixed text. */
+  private at: { line: number; pipe?: PipeNode; text?: string } = { line: 1 };
 
   constructor(
     private readonly tree: ParsedTemplate,
@@ -57,7 +58,8 @@ class State {
   }
 
   private fail(message: string, cause?: unknown): never {
-    const where = this.at.text ? ` executing <${this.at.text}>:` : ' executing:';
+    const text = this.at.pipe ? argString(this.at.pipe) : this.at.text;
+    const where = text ? ` executing <${text}>:` : ' executing:';
     throw new AppError('INVALID_REQUEST', `template: line ${this.at.line}:${where} ${message}`, {
       cause,
       details: { line: this.at.line },
@@ -73,7 +75,7 @@ class State {
         this.out += node.text;
         return;
       case 'action': {
-        this.at = { line: node.line, text: argString(node.pipe) };
+        this.at = { line: node.line, pipe: node.pipe };
         const v = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) this.out += this.printValue(v);
         return;
@@ -94,14 +96,14 @@ class State {
 
   private printValue(v: unknown): string {
     if (v === undefined || v === null) return '<no value>';
-    if (typeof v === 'function') this.fail(`can't print ${this.at.text} of type func`);
+    if (typeof v === 'function') this.fail("can't print a value of type func");
     return formatArg(v, 'v', PLAIN, 0, true);
   }
 
   private walkIfOrWith(dot: unknown, node: BranchNode): void {
     const mark = this.vars.length;
     try {
-      this.at = { line: node.line, text: argString(node.pipe) };
+      this.at = { line: node.line, pipe: node.pipe };
       const v = this.evalPipeline(dot, node.pipe);
       if (isTrue(v)) this.walk(node.type === 'with' ? v : dot, node.list);
       else if (node.elseList) this.walk(dot, node.elseList);
@@ -113,7 +115,7 @@ class State {
   private walkRange(dot: unknown, node: BranchNode): void {
     const mark = this.vars.length;
     try {
-      this.at = { line: node.line, text: argString(node.pipe) };
+      this.at = { line: node.line, pipe: node.pipe };
       const v = this.evalPipeline(dot, node.pipe);
       const iterMark = this.vars.length;
       const decl = node.pipe.decl.length;
@@ -192,7 +194,7 @@ class State {
   // --- pipelines ----------------------------------------------------------------------------------------------
 
   private evalPipeline(dot: unknown, pipe: PipeNode): unknown {
-    let value: Final = MISSING;
+    let value: unknown = MISSING;
     for (const cmd of pipe.cmds) {
       value = this.evalCommand(dot, cmd.args, value);
       // Go digs a value out of its interface: a nil interface becomes "no value".
@@ -205,12 +207,12 @@ class State {
     return value;
   }
 
-  private notAFunction(args: readonly Arg[], final: Final): void {
+  private notAFunction(args: readonly Arg[], final: unknown): void {
     if (args.length > 1 || final !== MISSING)
       this.fail(`can't give argument to non-function ${argString(args[0]!)}`);
   }
 
-  private evalCommand(dot: unknown, args: readonly Arg[], final: Final): unknown {
+  private evalCommand(dot: unknown, args: readonly Arg[], final: unknown): unknown {
     const first = args[0]!;
     switch (first.type) {
       case 'field':
@@ -264,7 +266,7 @@ class State {
     receiver: unknown,
     ident: readonly string[],
     args: readonly Arg[],
-    final: Final,
+    final: unknown,
   ): unknown {
     let cur = receiver;
     ident.forEach((name, i) => {
@@ -278,7 +280,7 @@ class State {
     dot: unknown,
     name: string,
     args: readonly Arg[],
-    final: Final,
+    final: unknown,
     receiver: unknown,
   ): unknown {
     if (receiver === undefined) return undefined;
@@ -303,13 +305,13 @@ class State {
       if (receiver.kind === 'map') return null;
     } else if (kindOf(receiver) === 'map') {
       if (hasArgs) this.fail(`${name} is not a method but has arguments`);
-      const got = mapGet(receiver as object, name);
+      const got = mapGet(receiver, name);
       return got.found ? got.value : null;
     }
     return this.fail(`can't evaluate field ${name} in type ${typeName(receiver)}`);
   }
 
-  private evalFunction(dot: unknown, name: string, args: readonly Arg[], final: Final): unknown {
+  private evalFunction(dot: unknown, name: string, args: readonly Arg[], final: unknown): unknown {
     const fn = this.funcs.get(name);
     if (!fn) return this.fail(`"${name}" is not a defined function`);
     const operands = args.slice(1);

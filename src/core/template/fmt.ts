@@ -5,7 +5,7 @@
  * `%!d(string=abc)`.
  */
 import { formatFloat } from './float-format.js';
-import { GoNil, GoStruct, goTypeOf, kindOf, mapEntries, typeName } from './values.js';
+import { GoStruct, goTypeOf, kindOf, mapEntries, typeName } from './values.js';
 
 /** Flags, width and precision of one `%` directive. */
 export interface FmtSpec {
@@ -139,7 +139,7 @@ export function formatArg(arg: unknown, verb: string, f: FmtSpec, depth = 0, der
   const each = (v: unknown): string => formatArg(v, verb, f, depth + 1);
   switch (kindOf(arg)) {
     case 'bool':
-      return verb === 'v' || verb === 't' ? pad(String(arg), f) : badVerb(verb, arg);
+      return verb === 'v' || verb === 't' ? pad(arg === true ? 'true' : 'false', f) : badVerb(verb, arg);
     case 'int':
       return fmtInteger(arg as bigint, verb, f);
     case 'float':
@@ -149,7 +149,7 @@ export function formatArg(arg: unknown, verb: string, f: FmtSpec, depth = 0, der
     case 'slice':
       return `[${(arg as unknown[]).map(each).join(' ')}]`;
     case 'map':
-      return `map[${mapEntries(arg as object)
+      return `map[${mapEntries(arg)
         .map(([k, v]) => `${each(k)}:${each(v)}`)
         .join(' ')}]`;
     case 'struct': {
@@ -165,9 +165,10 @@ export function formatArg(arg: unknown, verb: string, f: FmtSpec, depth = 0, der
     case 'nilmap':
       return 'map[]';
     case 'nilpointer':
-      return verb === 'v' ? pad('<nil>', f) : badVerb(verb, arg as GoNil);
+      return verb === 'v' ? pad('<nil>', f) : badVerb(verb, arg);
     default:
-      return badVerb(verb, arg);
+      // A function: Go prints its address, which means nothing here.
+      return `%!${verb}(${typeName(arg)})`;
   }
 }
 

@@ -69,7 +69,8 @@ export function marshalJSON(v: unknown): string | undefined {
     case 'int':
       return String(v);
     case 'float':
-      return Number.isFinite(v) ? String(v) : undefined;
+      if (!Number.isFinite(v)) return undefined;
+      return Object.is(v, -0) ? '-0' : String(v);
     case 'string':
       return jsonString(v as string);
     case 'slice':

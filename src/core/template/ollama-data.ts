@@ -70,10 +70,12 @@ const PROPERTY_TYPE: GoType = {
     Array.isArray(v) && v.length === 1
       ? String(v[0])
       : Array.isArray(v) && v.length > 1
-        ? formatArg([...v], 'v', PLAIN)
+        ? formatArg((v as unknown[]).slice(), 'v', PLAIN)
         : '',
   marshalJSON: (v) =>
-    Array.isArray(v) && v.length === 1 ? jsonString(String(v[0])) : asJSON(Array.isArray(v) ? [...v] : null),
+    Array.isArray(v) && v.length === 1
+      ? jsonString(String(v[0]))
+      : asJSON(Array.isArray(v) ? (v as unknown[]).slice() : null),
 };
 const TS_TYPES: Record<string, string> = {
   string: 'string',

@@ -3,9 +3,9 @@
  * Like Go it checks at parse time that functions exist, variables are declared, `break`/`continue` sit inside
  * a `range`, and a template is not defined twice. Errors read `template: line L: <what>`.
  */
-import { AppError } from '../errors.js';
 import type { Arg, BranchNode, CommandNode, ListNode, Node, PipeNode, TemplateNode } from './ast.js';
 import { lex, type Item, type ItemType } from './lexer.js';
+import { TokenStream } from './token-stream.js';
 import { parseNumber, unquoteChar, unquoteString } from './literals.js';
 
 /** A parsed template: the main body and the templates it defines with `define`/`block`. */
@@ -36,16 +36,17 @@ export function parse(text: string, functions: ReadonlySet<string>): ParsedTempl
   return new Parser(lex(text), functions).parseAll();
 }
 
-class Parser {
-  private i = 0;
+class Parser extends TokenStream {
   private vars: string[] = ['$'];
   private rangeDepth = 0;
   private readonly defines = new Map<string, ListNode>();
 
   constructor(
-    private readonly items: Item[],
+    items: Item[],
     private readonly functions: ReadonlySet<string>,
-  ) {}
+  ) {
+    super(items);
+  }
 
   parseAll(): ParsedTemplate {
     const root: ListNode = { type: 'list', nodes: [] };
@@ -65,45 +66,6 @@ class Parser {
       root.nodes.push(n);
     }
     return { root, defines: this.defines };
-  }
-
-  // --- token access -------------------------------------------------------------------------------------------
-
-  private peek(): Item {
-    return this.items[Math.min(this.i, this.items.length - 1)]!;
-  }
-  private next(): Item {
-    const item = this.peek();
-    this.i++;
-    return item;
-  }
-  private nextNonSpace(): Item {
-    let item = this.next();
-    while (item.type === 'space') item = this.next();
-    return item;
-  }
-  /** Skip spaces (like Go, they stay consumed) and look at the next token. */
-  private peekNonSpace(): Item {
-    while (this.peek().type === 'space') this.i++;
-    return this.peek();
-  }
-
-  private fail(
-    message: string,
-    line = this.items[Math.min(Math.max(this.i - 1, 0), this.items.length - 1)]!.line,
-  ): never {
-    throw new AppError('INVALID_REQUEST', `template: line ${line}: ${message}`, { details: { line } });
-  }
-  private unexpected(item: Item, context: string): never {
-    if (item.type === 'error') this.fail(item.val, item.line);
-    const shown =
-      item.type === 'eof' ? 'EOF' : item.type === 'keyword' ? `<${item.val}>` : JSON.stringify(item.val);
-    this.fail(`unexpected ${shown} in ${context}`, item.line);
-  }
-  private expect(type: ItemType, context: string): Item {
-    const item = this.nextNonSpace();
-    if (item.type !== type) this.unexpected(item, context);
-    return item;
   }
 
   // --- structure ----------------------------------------------------------------------------------------------
@@ -142,8 +104,8 @@ class Parser {
     const list: ListNode = { type: 'list', nodes: [] };
     while (this.peekNonSpace().type !== 'eof') {
       const n = this.textOrAction();
-      if (n.type === 'end' || n.type === 'else') return { list, end: n as Control };
-      list.nodes.push(n as Node);
+      if (n.type === 'end' || n.type === 'else') return { list, end: n };
+      list.nodes.push(n);
     }
     return this.fail('unexpected EOF', this.peek().line);
   }

@@ -28,7 +28,8 @@ export interface PromptInput {
   tools?: readonly ToolDefinition[];
   /** `/api/generate`'s prompt: appended as a user message, or the prefix of a fill-in-the-middle request. */
   prompt?: string;
-  /** `/api/generate`'s suffix: with a non-empty prompt, selects the fill-in-the-middle render. */
+  /** `/api/generate`'s suffix. When non-empty, `messages` and `system` are not used (as in Ollama's generate);
+   * with a non-empty `prompt` too, the template renders `.Prompt`/`.Suffix` (fill-in-the-middle). */
   suffix?: string;
   /** Ollama's `think`: a boolean or a level (`high`, `medium`, `low`, `max`). */
   think?: boolean | string;

@@ -224,7 +224,7 @@ describe('parseTemplate', () => {
     expect(renderTemplate(t, { A: 'x' })).toBe('x!');
   });
 
-  it('normalizes nothing: CRLF text stays as written', () => {
+  it('trim markers treat CR as white space', () => {
     expect(renderTemplate('a\r\n{{- .A }}', { A: 1n })).toBe('a1');
   });
 });

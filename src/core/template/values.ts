@@ -50,6 +50,7 @@ export class GoStruct {
     readonly values: Readonly<Record<string, unknown>>,
   ) {}
 
+  /** True when the struct type declares field `name`. */
   hasField(name: string): boolean {
     return this.type.fields.some((f) => f.name === name);
   }

@@ -2,7 +2,12 @@
  * Corral chat messages → node-llama-cpp chat history and functions (pure; table-tested). The chat wrapper resolved
  * from the GGUF's template then renders the history exactly as the model was trained to see it.
  */
-import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatModelResponse } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatModelFunctionCall,
+  ChatModelFunctions,
+  ChatModelResponse,
+} from 'node-llama-cpp';
 import type { ChatMessage, ToolDefinition } from '../../core/index.js';
 
 /**
@@ -39,19 +44,24 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
   for (const item of history)
     if (item.type === 'model')
       for (const part of item.response)
-        if (typeof part === 'object' && part.type === 'functionCall' && part.result === undefined) part.result = '';
+        if (typeof part === 'object' && part.type === 'functionCall' && part.result === undefined)
+          part.result = '';
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
   return history;
 }
 
 /** Offered tools as node-llama-cpp functions; `undefined` when none (function calling off). */
-export function toChatFunctions(tools: readonly ToolDefinition[] | undefined): ChatModelFunctions | undefined {
+export function toChatFunctions(
+  tools: readonly ToolDefinition[] | undefined,
+): ChatModelFunctions | undefined {
   if (!tools || tools.length === 0) return undefined;
   const functions: Record<string, ChatModelFunctions[string]> = {};
   for (const tool of tools)
     functions[tool.name] = {
       ...(tool.description !== undefined && { description: tool.description }),
-      ...(tool.parameters !== undefined && { params: tool.parameters as ChatModelFunctions[string]['params'] }),
+      ...(tool.parameters !== undefined && {
+        params: tool.parameters as ChatModelFunctions[string]['params'],
+      }),
     };
   return functions;
 }

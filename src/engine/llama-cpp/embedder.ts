@@ -19,7 +19,10 @@ export class Embedder {
 
   /** One vector per input, in order. Inputs longer than the context are cut when `truncate`, else rejected. */
   async embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult> {
-    this.#context ??= this.#model.createEmbeddingContext({ contextSize: this.#contextSize, threads: this.#threads });
+    this.#context ??= this.#model.createEmbeddingContext({
+      contextSize: this.#contextSize,
+      threads: this.#threads,
+    });
     const context = await this.#context;
     const embeddings: number[][] = [];
     let promptTokens = 0;

@@ -16,6 +16,8 @@ export interface GenerationRun {
   sequence: LlamaContextSequence;
   /** Prompt tokens to evaluate (not in the prefix cache). */
   promptTokens: number;
+  /** Prompt tokens already in the sequence (prefix cache). */
+  cachedTokens: number;
   sampling: LlamaSampling;
   grammar: LlamaGrammar | undefined;
   signal: AbortSignal | undefined;
@@ -33,7 +35,7 @@ export async function generateChat(
   history: ChatHistoryItem[],
   functions: ChatModelFunctions | undefined,
 ): Promise<GenerateResult> {
-  const meter = new GenerationMeter(run.sequence, run.promptTokens);
+  const meter = new GenerationMeter(run.sequence, run.promptTokens, run.cachedTokens);
   const chat = new LlamaChat({ contextSequence: run.sequence, chatWrapper, autoDisposeSequence: false });
   const { sampling } = run;
   try {
@@ -53,7 +55,11 @@ export async function generateChat(
     };
     // node-llama-cpp takes either functions or a grammar (the caller refuses requests with both).
     const response = functions
-      ? await chat.generateResponse(history, { ...common, functions, onFunctionCallParamsChunk: () => meter.tokens() })
+      ? await chat.generateResponse(history, {
+          ...common,
+          functions,
+          onFunctionCallParamsChunk: () => meter.tokens(),
+        })
       : await chat.generateResponse(history, { ...common, grammar: run.grammar });
     const toolCalls: ToolCall[] = (response.functionCalls ?? []).map((call) => ({
       name: call.functionName,

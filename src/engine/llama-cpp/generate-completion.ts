@@ -10,7 +10,7 @@ import { doneReasonOf, GenerationMeter } from './generation-meter.js';
  * front of any prompt longer than 90% of the context; the caller has already rejected prompts that do not fit.
  */
 export async function generateCompletion(run: GenerationRun, promptTokens: Token[]): Promise<GenerateResult> {
-  const meter = new GenerationMeter(run.sequence, run.promptTokens);
+  const meter = new GenerationMeter(run.sequence, run.promptTokens, run.cachedTokens);
   const completion = new LlamaCompletion({ contextSequence: run.sequence, autoDisposeSequence: false });
   const { sampling } = run;
   try {

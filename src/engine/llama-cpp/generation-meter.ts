@@ -10,15 +10,17 @@ import type { DoneReason, GenerateResult, ToolCall } from '../../core/index.js';
 export class GenerationMeter {
   readonly #sequence: LlamaContextSequence;
   readonly #promptTokens: number;
+  readonly #cachedTokens: number;
   readonly #outputBefore: number;
   readonly #start = performance.now();
   #firstTokenAt: number | undefined;
   #text = '';
 
-  /** Starts measuring; `promptTokens` is the number of prompt tokens that are not in the prefix cache. */
-  constructor(sequence: LlamaContextSequence, promptTokens: number) {
+  /** Starts measuring a prompt of which `cachedTokens` are in the prefix cache and `promptTokens` are not. */
+  constructor(sequence: LlamaContextSequence, promptTokens: number, cachedTokens: number) {
     this.#sequence = sequence;
     this.#promptTokens = promptTokens;
+    this.#cachedTokens = cachedTokens;
     this.#outputBefore = sequence.tokenMeter.usedOutputTokens;
   }
 
@@ -47,6 +49,7 @@ export class GenerationMeter {
       toolCalls,
       doneReason,
       promptTokens: this.#promptTokens,
+      promptCachedTokens: this.#cachedTokens,
       promptEvalMs: first - this.#start,
       evalTokens: this.#sequence.tokenMeter.usedOutputTokens - this.#outputBefore,
       evalMs: end - first,

@@ -20,6 +20,13 @@ import type { OutputGrammars } from './output-grammar.js';
 import { toLlamaSampling } from './sampling-options.js';
 import type { SequencePool } from './sequence-pool.js';
 
+/**
+ * Context cells kept free after the generation limit, so generation never reaches node-llama-cpp's context shift
+ * (which silently erases the start of the conversation): it stops one cell early, and may pass `maxTokens` by up to
+ * three tokens to finish a character split over byte tokens.
+ */
+const RESERVED_CELLS = 4;
+
 /** The parts a loaded engine is made of (see `loadEngine`). */
 export interface EngineParts {
   llama: Llama;
@@ -60,19 +67,21 @@ export class LlamaEngine {
     };
     let tokens: Token[];
     if (chat) {
-      const state = chatWrapper.generateContextState({ chatHistory: chat.history, availableFunctions: chat.functions });
+      const state = chatWrapper.generateContextState({
+        chatHistory: chat.history,
+        availableFunctions: chat.functions,
+      });
       tokens = state.contextText.tokenize(model.tokenizer);
     } else {
       // Raw prompts may carry template markup (`<|im_start|>`): parse special tokens, as llama.cpp's server does.
       tokens = model.tokenize(request.prompt ?? '', true);
     }
     const counted = chat ? tokens.length : tokens.length + (bosOf(model) === undefined ? 0 : 1);
-    // One cell stays free so that generation never reaches node-llama-cpp's context shift (which cuts silently).
-    const room = info.contextSize - counted - 1;
+    const room = info.contextSize - counted - RESERVED_CELLS;
     if (room < 1)
       throw new AppError(
         'INVALID_REQUEST',
-        `prompt is ${counted} tokens but the context holds ${info.contextSize} (at most ${info.contextSize - 2} prompt tokens); shorten the prompt or raise num_ctx`,
+        `prompt is ${counted} tokens but the context holds ${info.contextSize} (at most ${info.contextSize - RESERVED_CELLS - 1} prompt tokens); shorten the prompt or raise num_ctx`,
         { details: { promptTokens: counted, contextSize: info.contextSize } },
       );
     const grammar = await grammars.get(request.format);
@@ -89,6 +98,7 @@ export class LlamaEngine {
       const run: GenerationRun = {
         sequence: lease.sequence,
         promptTokens: cacheKey.length - lease.reused,
+        cachedTokens: lease.reused,
         sampling,
         grammar,
         signal: handlers.signal,
@@ -135,5 +145,13 @@ function withBos(model: LlamaModel, tokens: Token[]): Token[] {
 }
 
 function abortedBeforeStart(): GenerateResult {
-  return { text: '', toolCalls: [], doneReason: 'abort', promptTokens: 0, promptEvalMs: 0, evalTokens: 0, evalMs: 0 };
+  return {
+    text: '',
+    toolCalls: [],
+    doneReason: 'abort',
+    promptTokens: 0,
+    promptEvalMs: 0,
+    evalTokens: 0,
+    evalMs: 0,
+  };
 }

@@ -38,7 +38,8 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
   try {
     const threadSpeeds = { ...calibration?.known };
     const calibrationStart = performance.now();
-    for (const threads of calibration?.measure ?? []) threadSpeeds[threads] = await measureDecodeSpeed(model, threads);
+    for (const threads of calibration?.measure ?? [])
+      threadSpeeds[threads] = await measureDecodeSpeed(model, threads);
     const calibrationMs = performance.now() - calibrationStart;
     const threads = pickThreads(threadSpeeds, spec.threads);
     const context = await step(`failed to create a context for ${spec.modelPath}`, () =>

@@ -10,7 +10,13 @@ describe('toLlamaSampling', () => {
       topP: 0.9,
       minP: 0,
       seed: undefined,
-      repeatPenalty: { lastTokens: 64, penalty: 1.1, presencePenalty: 0, frequencyPenalty: 0, penalizeNewLine: true },
+      repeatPenalty: {
+        lastTokens: 64,
+        penalty: 1.1,
+        presencePenalty: 0,
+        frequencyPenalty: 0,
+        penalizeNewLine: true,
+      },
       customStopTriggers: undefined,
       maxTokens: 100,
     });
@@ -32,13 +38,29 @@ describe('toLlamaSampling', () => {
       'repeat_last_n -1: the whole context',
       { repeat_last_n: -1, repeat_penalty: 1.2 },
       300,
-      { repeatPenalty: { lastTokens: 300, penalty: 1.2, presencePenalty: 0, frequencyPenalty: 0, penalizeNewLine: true } },
+      {
+        repeatPenalty: {
+          lastTokens: 300,
+          penalty: 1.2,
+          presencePenalty: 0,
+          frequencyPenalty: 0,
+          penalizeNewLine: true,
+        },
+      },
     ],
     [
       'presence and frequency penalties alone',
       { repeat_penalty: 1, presence_penalty: 0.5, frequency_penalty: 0.25, repeat_last_n: 32 },
       10,
-      { repeatPenalty: { lastTokens: 32, penalty: 1, presencePenalty: 0.5, frequencyPenalty: 0.25, penalizeNewLine: true } },
+      {
+        repeatPenalty: {
+          lastTokens: 32,
+          penalty: 1,
+          presencePenalty: 0.5,
+          frequencyPenalty: 0.25,
+          penalizeNewLine: true,
+        },
+      },
     ],
     ['top_k/top_p/min_p', { top_k: 5, top_p: 0.5, min_p: 0.1 }, 10, { topK: 5, topP: 0.5, minP: 0.1 }],
     ['undefined options fall back to defaults', { temperature: undefined }, 10, { temperature: 0.8 }],

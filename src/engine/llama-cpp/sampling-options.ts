@@ -56,7 +56,8 @@ export function toLlamaSampling(options: SamplingOptions, room: number): LlamaSa
           // llama.cpp's penalty sampler punishes newlines like any token; node-llama-cpp spares them by default.
           penalizeNewLine: true,
         },
-    customStopTriggers: options.stop && options.stop.length > 0 ? options.stop.filter((s) => s !== '') : undefined,
+    customStopTriggers:
+      options.stop && options.stop.length > 0 ? options.stop.filter((s) => s !== '') : undefined,
     maxTokens: predict !== undefined && predict > 0 ? Math.min(Math.floor(predict), room) : room,
   };
 }

@@ -7,6 +7,7 @@
  * exhaust the context).
  */
 import type { LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp';
+import { alignBatches } from './batch-alignment.js';
 
 /** A borrowed sequence; `release()` returns it (idempotent). */
 export interface SequenceLease {
@@ -30,15 +31,21 @@ interface Waiter {
 export class SequencePool {
   readonly #free: Array<{ sequence: LlamaContextSequence; lastUsed: number }> = [];
   readonly #waiters: Waiter[] = [];
+  readonly #size: number;
   #clock = 0;
 
   constructor(context: LlamaContext) {
-    for (let i = 0; i < context.totalSequences; i++) this.#free.push({ sequence: context.getSequence(), lastUsed: 0 });
+    this.#size = context.totalSequences;
+    for (let i = 0; i < this.#size; i++) this.#free.push({ sequence: context.getSequence(), lastUsed: 0 });
+    alignBatches(
+      this.#free.map((entry) => entry.sequence),
+      () => this.busy,
+    );
   }
 
-  /** Free sequences right now. */
-  get available(): number {
-    return this.#free.length;
+  /** Sequences lent out right now. */
+  get busy(): number {
+    return this.#size - this.#free.length;
   }
 
   /** Borrows the best free sequence for a prompt, waiting (FIFO) when all are busy. */
@@ -71,10 +78,16 @@ export class SequencePool {
     let reused = 0;
     this.#free.forEach((entry, index) => {
       const held = entry.sequence.contextTokens.length;
-      const match = Math.min(entry.sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex, tokens.length - 1);
+      const match = Math.min(
+        entry.sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex,
+        tokens.length - 1,
+      );
       const cost = tokens.length - match + ERASE_WEIGHT * (held - match);
       const current = this.#free[best];
-      if (cost < bestCost || (cost === bestCost && current !== undefined && entry.lastUsed < current.lastUsed)) {
+      if (
+        cost < bestCost ||
+        (cost === bestCost && current !== undefined && entry.lastUsed < current.lastUsed)
+      ) {
         best = index;
         bestCost = cost;
         reused = Math.max(0, match);

@@ -1,11 +1,14 @@
 /**
  * Batching and runner-overhead benchmark on a ~220 M-parameter F16 random llama model (CPU).
  *
- *   npx tsx bench/batching.ts [--params 220e6] [--tokens 48]
+ *   npx tsx bench/batching.ts [--params 220e6] [--tokens 48] [--repeats 3]
  *
- * Measures (tokens generated / wall seconds, short prompt, greedy, best of 3 after a warm-up):
+ * Speeds are tokens generated / wall seconds of a greedy request with a short prompt, after a warm-up; every
+ * comparison is measured interleaved (A, B, A, B…) and the best round of each kept, because other processes on a
+ * small machine only ever slow a run down and drift between phases would bias a comparison.
  *  1. in-process node-llama-cpp single stream with 1..cores threads → the best thread count;
- *  2. aggregate throughput through one runner process with 1, 2, 4, 8 concurrent requests (one context, 8 sequences);
+ *  2. one runner process (one context, 8 sequences, best threads) with 1, 2, 4, 8 concurrent requests, interleaved
+ *     with in-process single stream at the same thread count;
  *  3. two runners (two models, 1 thread each) decoding at once vs each alone.
  * Prints a table and writes bench/results/batching.json. Targets: runner ≥ 95% of in-process single stream;
  * two models at once each ≥ 80% of alone; 4 streams ≥ 2× single-stream aggregate.
@@ -21,23 +24,27 @@ import { createProcessRunnerFactory } from '../src/engine/index.js';
 import { writeLargeModel } from '../test/fixtures/index.js';
 
 const { values: args } = parseArgs({
-  options: { params: { type: 'string', default: '220e6' }, tokens: { type: 'string', default: '48' } },
+  options: {
+    params: { type: 'string', default: '220e6' },
+    tokens: { type: 'string', default: '48' },
+    repeats: { type: 'string', default: '3' },
+  },
 });
 const PARAMS = Number(args.params);
 const TOKENS = Number(args.tokens);
-/** Each measurement is repeated and the best kept: other processes on a small machine only ever slow a run down. */
-const REPEATS = 3;
+const REPEATS = Number(args.repeats);
+const STREAMS = [1, 2, 4, 8];
 const PROMPTS = [
   'Once upon a time',
   'The capital of France is',
   'def main():',
   'In the beginning',
   'Dear diary,',
-  'Q: why?',
-  'Roses are red',
-  'Step one:',
 ];
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+let promptCounter = 0;
+/** A prompt no earlier request had, so the prefix cache does not shorten prompt evaluation. */
+const nextPrompt = () => `${PROMPTS[promptCounter % PROMPTS.length]} ${promptCounter++}`;
 
 /** A cached benchmark model (keyed by size and seed only, so fixture edits do not force a regeneration). */
 async function benchModel(seed: number): Promise<string> {
@@ -62,61 +69,55 @@ async function benchModel(seed: number): Promise<string> {
   return path;
 }
 
-async function bestOf<T>(times: number, measure: () => Promise<T>, score: (t: T) => number): Promise<T> {
-  let best: T | undefined;
-  for (let i = 0; i < times; i++) {
-    const result = await measure();
-    if (best === undefined || score(result) > score(best)) best = result;
-  }
-  return best as T;
-}
-
-async function inProcessSpeed(modelPath: string, threads: number): Promise<number> {
+/** node-llama-cpp in this process: one context, one sequence. */
+async function inProcess(modelPath: string, threads: number) {
   const llama = await getLlama({ gpu: false, build: 'never', maxThreads: threads });
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: 512, sequences: 1, threads });
-  try {
-    const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
-    const once = async (prompt: string) => {
-      const start = performance.now();
-      let tokens = 0;
-      await completion.generateCompletion(prompt, {
-        temperature: 0,
-        maxTokens: TOKENS,
-        repeatPenalty: false,
-        onToken: (t) => (tokens += t.length),
-      });
-      return tokens / ((performance.now() - start) / 1000);
-    };
-    await once('warm up');
-    let i = 0;
-    return await bestOf(
-      REPEATS,
-      () => once(PROMPTS[i++ % PROMPTS.length]!),
-      (s) => s,
-    );
-  } finally {
-    await context.dispose();
-    await model.dispose();
-    await llama.dispose();
-  }
+  const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+  const speed = async (): Promise<number> => {
+    const start = performance.now();
+    let tokens = 0;
+    await completion.generateCompletion(nextPrompt(), {
+      temperature: 0,
+      maxTokens: TOKENS,
+      repeatPenalty: false,
+      onToken: (t) => (tokens += t.length),
+    });
+    return tokens / ((performance.now() - start) / 1000);
+  };
+  await speed(); // warm-up: faults the mapped weights in
+  return {
+    speed,
+    close: async () => {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
 }
 
 /** Aggregate tokens/s of `n` concurrent greedy requests through `runner`. */
-async function concurrent(runner: Runner, n: number, offset = 0): Promise<number> {
+async function concurrent(runner: Runner, n: number): Promise<number> {
   const start = performance.now();
   const results = await Promise.all(
-    Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, () =>
       runner.generate(
-        {
-          prompt: `${PROMPTS[(i + offset) % PROMPTS.length]} ${offset}`,
-          options: { temperature: 0, num_predict: TOKENS, repeat_penalty: 1 },
-        },
+        { prompt: nextPrompt(), options: { temperature: 0, num_predict: TOKENS, repeat_penalty: 1 } },
         {},
       ),
     ),
   );
   return results.reduce((sum, r) => sum + r.evalTokens, 0) / ((performance.now() - start) / 1000);
+}
+
+/** Runs every measurement of `rounds` once per round, in order, and keeps each one's best value. */
+async function interleaved<K extends string>(rounds: number, measures: Record<K, () => Promise<number>>) {
+  const best = {} as Record<K, number>;
+  for (let r = 0; r < rounds; r++)
+    for (const [key, measure] of Object.entries(measures) as Array<[K, () => Promise<number>]>)
+      best[key] = Math.max(best[key] ?? 0, await measure());
+  return best;
 }
 
 const spec = (modelPath: string, threads: number, parallel: number): RunnerLoadSpec => ({
@@ -137,77 +138,76 @@ async function main(): Promise<void> {
   const factory = createProcessRunnerFactory({ log: silentLogger });
 
   // 1. In-process single stream per thread count.
-  const inProcess: Record<number, number> = {};
-  for (let t = 1; t <= cores; t++) inProcess[t] = await inProcessSpeed(modelA, t);
-  const bestThreads = Number(Object.entries(inProcess).sort((a, b) => b[1] - a[1])[0]![0]);
-
-  // 2. One runner, 8 sequences, best thread count.
-  const aggregate: Record<number, number> = {};
-  {
-    await using runner = await factory(spec(modelA, bestThreads, 8));
-    await concurrent(runner, 1, 100);
-    let round_ = 0;
-    for (const n of [1, 2, 4, 8])
-      aggregate[n] = await bestOf(
-        REPEATS,
-        () => concurrent(runner, n, ++round_),
-        (s) => s,
-      );
+  const threadSpeeds: Record<number, number> = {};
+  for (let t = 1; t <= cores; t++) {
+    const llama = await inProcess(modelA, t);
+    threadSpeeds[t] = (await interleaved(REPEATS, { s: llama.speed })).s;
+    await llama.close();
   }
+  const bestThreads = Number(Object.entries(threadSpeeds).sort((a, b) => b[1] - a[1])[0]![0]);
 
-  // 3. Two runners, two models, one thread each.
-  const runnerA = await factory(spec(modelA, 1, 1));
-  const runnerB = await factory(spec(modelB, 1, 1));
-  let two: { aloneA: number; aloneB: number; togetherA: number; togetherB: number };
+  // 2. One runner with 8 sequences vs in-process, same thread count, interleaved.
+  const direct = await inProcess(modelA, bestThreads);
+  const runner = await factory(spec(modelA, bestThreads, 8));
+  let phase2: Record<string, number>;
   try {
-    await Promise.all([concurrent(runnerA, 1, 200), concurrent(runnerB, 1, 200)]);
-    const aloneA = await bestOf(
-      REPEATS,
-      () => concurrent(runnerA, 1, 3),
-      (s) => s,
-    );
-    const aloneB = await bestOf(
-      REPEATS,
-      () => concurrent(runnerB, 1, 4),
-      (s) => s,
-    );
-    const together = await bestOf(
-      REPEATS,
-      () => Promise.all([concurrent(runnerA, 1, 5), concurrent(runnerB, 1, 6)]),
-      ([a, b]) => Math.min(a / aloneA, b / aloneB),
-    );
-    two = { aloneA, aloneB, togetherA: together[0], togetherB: together[1] };
+    await concurrent(runner, 1);
+    phase2 = await interleaved(REPEATS, {
+      inProcess: direct.speed,
+      ...Object.fromEntries(STREAMS.map((n) => [`runner${n}`, () => concurrent(runner, n)])),
+    });
+  } finally {
+    await Promise.all([runner.close(), direct.close()]);
+  }
+  const aggregate = Object.fromEntries(STREAMS.map((n) => [n, phase2[`runner${n}`]!]));
+  const single = aggregate[1]!;
+
+  // 3. Two runners, two models, one thread each: alone and at once, interleaved.
+  const [runnerA, runnerB] = [await factory(spec(modelA, 1, 1)), await factory(spec(modelB, 1, 1))];
+  let two: Record<'aloneA' | 'aloneB' | 'togetherA' | 'togetherB', number>;
+  try {
+    await Promise.all([concurrent(runnerA, 1), concurrent(runnerB, 1)]);
+    let pair: Promise<[number, number]> | undefined;
+    const together = () => (pair ??= Promise.all([concurrent(runnerA, 1), concurrent(runnerB, 1)]));
+    two = await interleaved(REPEATS, {
+      aloneA: () => concurrent(runnerA, 1),
+      aloneB: () => concurrent(runnerB, 1),
+      togetherA: async () => (await together())[0],
+      togetherB: async () => {
+        const [, b] = await together();
+        pair = undefined; // the next round measures a new pair
+        return b;
+      },
+    });
   } finally {
     await Promise.all([runnerA.close(), runnerB.close()]);
   }
 
-  const single = aggregate[1]!;
   const targets = {
-    runnerVsInProcess: { value: single / inProcess[bestThreads]!, target: 0.95 },
+    runnerVsInProcess: { value: single / phase2.inProcess!, target: 0.95 },
     twoModelsA: { value: two.togetherA / two.aloneA, target: 0.8 },
     twoModelsB: { value: two.togetherB / two.aloneB, target: 0.8 },
     fourStreamsVsOne: { value: aggregate[4]! / single, target: 2 },
   };
   const loadEnd = loadavg();
+  const load = (l: number[]) => l.map((x) => round(x, 2)).join(' ');
   const rows: Array<[string, string]> = [
     [
       'model',
       `${round(PARAMS / 1e6, 0)} M params F16, ${round(bytes / 2 ** 20, 0)} MiB; ${TOKENS} tokens/request`,
     ],
-    [
-      'machine',
-      `${cores} cores; load average ${loadStart.map((l) => round(l, 2)).join(' ')} → ${loadEnd.map((l) => round(l, 2)).join(' ')}`,
-    ],
-    ...Object.entries(inProcess).map(([t, s]): [string, string] => [
+    ['machine', `${cores} cores; load average ${load(loadStart)} → ${load(loadEnd)}; best of ${REPEATS}`],
+    ...Object.entries(threadSpeeds).map(([t, s]): [string, string] => [
       `in-process 1 stream, ${t} thread(s)`,
       `${round(s)} tok/s`,
     ]),
-    ...Object.entries(aggregate).map(([n, s]): [string, string] => [
+    [`in-process 1 stream, ${bestThreads} thread(s), round 2`, `${round(phase2.inProcess!)} tok/s`],
+    ...STREAMS.map((n): [string, string] => [
       `runner ${n} stream(s), ${bestThreads} thread(s)`,
-      `${round(s)} tok/s aggregate (${round(s / single, 2)}×)`,
+      `${round(aggregate[n]!)} tok/s aggregate (${round(aggregate[n]! / single, 2)}×)`,
     ]),
-    ['two runners: A alone / B alone', `${round(two.aloneA)} / ${round(two.aloneB)} tok/s`],
-    ['two runners: A + B at once', `${round(two.togetherA)} + ${round(two.togetherB)} tok/s`],
+    ['two runners, 1 thread each: A / B alone', `${round(two.aloneA)} / ${round(two.aloneB)} tok/s`],
+    ['two runners, 1 thread each: A + B at once', `${round(two.togetherA)} + ${round(two.togetherB)} tok/s`],
     ...Object.entries(targets).map(([name, t]): [string, string] => [
       `target ${name}`,
       `${round(t.value, 2)} (≥ ${t.target}) ${t.value >= t.target ? 'MET' : 'NOT MET'}`,
@@ -215,22 +215,25 @@ async function main(): Promise<void> {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  const results = new URL('./results/', import.meta.url);
+  await mkdir(results, { recursive: true });
   const out = {
     date: new Date().toISOString(),
     params: PARAMS,
     bytes,
     tokens: TOKENS,
+    repeats: REPEATS,
     cores,
     loadStart,
     loadEnd,
-    inProcess,
+    threadSpeeds,
     bestThreads,
+    inProcessSingle: phase2.inProcess,
     aggregate,
     twoModels: two,
     targets,
   };
-  await writeFile(new URL('./results/batching.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+  await writeFile(new URL('batching.json', results), `${JSON.stringify(out, null, 2)}\n`);
 }
 
 await main();

@@ -12,7 +12,7 @@ import { InferenceService, Scheduler } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { createApp } from './http/index.js';
 import { createLogger } from './logger.js';
-import { ModelStore, StoreModelCatalog } from './store/index.js';
+import { ModelPuller, ModelPusher, ModelStore, StoreModelCatalog } from './store/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -54,7 +54,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
     defaultContextLength: config.contextLength,
     log: log.child({ component: 'inference' }),
   });
-  const app = createApp({ config, store, inference, log: log.child({ component: 'http' }), version: VERSION });
+  const puller = await ModelPuller.open({
+    store,
+    maxParts: config.pullParts,
+    hfEndpoint: config.hfEndpoint,
+    hfToken: config.hfToken,
+    log: log.child({ component: 'pull' }),
+  });
+  const pusher = new ModelPusher({ store, log: log.child({ component: 'push' }) });
+  const app = createApp({
+    config,
+    store,
+    puller,
+    pusher,
+    inference,
+    log: log.child({ component: 'http' }),
+    version: VERSION,
+  });
 
   const server = await listen(app.fetch, config.host.hostname, config.host.port);
   const { port } = server.address() as AddressInfo;
@@ -66,6 +82,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       log.info({}, 'shutting down');
+      // Pulls first: their streams end (interrupted, resumable), so draining does not wait for downloads.
+      await puller.close();
+      await pusher.close();
       await drain(server);
       await scheduler.close();
       await store.close();

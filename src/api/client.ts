@@ -14,11 +14,15 @@ import type {
   PsResponse,
 } from './ollama-inference.js';
 import type {
+  CancelPullRequest,
   CopyRequest,
   CreateRequest,
   DeleteRequest,
   ListResponse,
   ProgressResponse,
+  PullRequest,
+  PullsResponse,
+  PushRequest,
   ShowRequest,
   ShowResponse,
   VersionResponse,
@@ -127,6 +131,26 @@ export class Client {
 
   create(req: CreateRequest, options?: StreamOptions<ProgressResponse>): Promise<ProgressResponse> {
     return this.stream('/api/create', { ...req, stream: true }, options);
+  }
+
+  /** Pull a model (registry or `hf.co/…`), streaming progress; resolves with the final `success` line. */
+  pull(req: PullRequest, options?: StreamOptions<ProgressResponse>): Promise<ProgressResponse> {
+    return this.stream('/api/pull', { ...req, stream: true }, options);
+  }
+
+  /** Push a model to its registry, streaming progress; resolves with the final `success` line. */
+  push(req: PushRequest, options?: StreamOptions<ProgressResponse>): Promise<ProgressResponse> {
+    return this.stream('/api/push', { ...req, stream: true }, options);
+  }
+
+  /** Running, interrupted and failed pulls (resume one by pulling it again). */
+  pulls(): Promise<PullsResponse> {
+    return this.json('GET', '/api/pulls');
+  }
+
+  /** Cancel a running or interrupted pull and remove its partial data. */
+  async cancelPull(req: CancelPullRequest): Promise<void> {
+    await this.request('DELETE', '/api/pull', req);
   }
 
   async copy(req: CopyRequest): Promise<void> {

@@ -93,6 +93,16 @@ export const chatRequestSchema = z.object({
   ...common,
   messages: z.array(chatMessageSchema).optional(),
   tools: z.array(toolSchema).optional(),
+  /**
+   * Corral extension (Ollama has none): `required` or a named function forces the answer to be a tool call,
+   * as OpenAI's `tool_choice`; `none` offers no tools.
+   */
+  tool_choice: z
+    .union([
+      z.enum(['auto', 'none', 'required']),
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+    ])
+    .optional(),
 });
 export type ChatRequest = z.input<typeof chatRequestSchema>;
 

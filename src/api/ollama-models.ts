@@ -57,6 +57,40 @@ export type DeleteRequest = z.input<typeof deleteRequestSchema>;
 export const copyRequestSchema = z.object({ source: z.string().min(1), destination: z.string().min(1) });
 export type CopyRequest = z.input<typeof copyRequestSchema>;
 
+/** `POST /api/pull`: `insecure` allows a plain-HTTP registry; progress streams unless `stream: false`. */
+export const pullRequestSchema = z
+  .object({ ...modelField, insecure: z.boolean().optional(), stream: z.boolean().optional() })
+  .transform(requireModel);
+export type PullRequest = z.input<typeof pullRequestSchema>;
+
+/** `POST /api/push`: same fields as a pull. */
+export const pushRequestSchema = pullRequestSchema;
+export type PushRequest = z.input<typeof pushRequestSchema>;
+
+/** `DELETE /api/pull`: cancel the running or interrupted pull of `model` and remove its partial data. */
+export const cancelPullRequestSchema = z.object(modelField).transform(requireModel);
+export type CancelPullRequest = z.input<typeof cancelPullRequestSchema>;
+
+/** A recorded pull in `GET /api/pulls`. `interrupted` pulls resume when pulled again. */
+export interface PullEntry {
+  /** Full model name, `host/namespace/model:tag`. */
+  model: string;
+  state: 'pulling' | 'interrupted' | 'failed';
+  /** Bytes of every blob of the model (0 until its manifest arrived). */
+  total: number;
+  /** Bytes already stored or downloaded. */
+  completed: number;
+  started_at: string;
+  updated_at: string;
+  /** Why a failed or interrupted pull stopped. */
+  error?: string;
+}
+
+/** `GET /api/pulls`. */
+export interface PullsResponse {
+  pulls: PullEntry[];
+}
+
 /** `details` of a model in `/api/tags` and `/api/show`. */
 export interface ModelDetails {
   parent_model: string;
@@ -94,7 +128,7 @@ export interface ShowResponse {
   modified_at: string;
 }
 
-/** One progress line of `/api/create` and `/api/pull`. */
+/** One progress line of `/api/create`, `/api/pull` and `/api/push`. */
 export interface ProgressResponse {
   status: string;
   digest?: string;

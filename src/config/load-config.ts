@@ -29,6 +29,11 @@ function pick(key: SettingKey, sources: ConfigSources, file: Record<string, unkn
   if (flag !== undefined) return { value: flag, source: settings[key].flag };
   const env = sources.env[settings[key].env];
   if (env !== undefined && env !== '') return { value: env, source: settings[key].env };
+  const fallback: { fallbackEnv?: string } = settings[key];
+  const alt = fallback.fallbackEnv === undefined ? undefined : sources.env[fallback.fallbackEnv];
+  if (alt !== undefined && alt !== '' && fallback.fallbackEnv !== undefined) {
+    return { value: alt, source: fallback.fallbackEnv };
+  }
   if (key in file) return { value: file[key], source: `config file key "${key}"` };
   const def = settings[key].default;
   return def === undefined ? undefined : { value: def, source: 'default' };

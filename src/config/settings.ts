@@ -49,6 +49,8 @@ const list = z
 interface Setting<S extends z.ZodType> {
   schema: S;
   env: `CORRAL_${string}`;
+  /** A conventional variable read when `env` is unset (`HF_TOKEN`). */
+  fallbackEnv?: string;
   flag: string;
   /** Raw default (before parsing); undefined when derived from another setting. */
   default: string | number | undefined;
@@ -172,6 +174,30 @@ export const settings = {
     flag: '--log-level',
     default: 'info',
     description: 'Log level: trace, debug, info, warn, error, fatal or silent.',
+  }),
+  pullParts: setting({
+    schema: int(1, 64),
+    env: 'CORRAL_PULL_PARTS',
+    flag: '--pull-parts',
+    default: 4,
+    description: 'Most parallel ranged requests per blob when pulling a large model layer.',
+  }),
+  hfEndpoint: setting({
+    schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+    env: 'CORRAL_HF_ENDPOINT',
+    flag: '--hf-endpoint',
+    default: 'https://huggingface.co',
+    description: 'Base URL of the Hugging Face Hub used by `corral pull hf.co/<user>/<repo>[:<quant>]`.',
+  }),
+  hfToken: setting({
+    schema: z.string(),
+    env: 'CORRAL_HF_TOKEN',
+    fallbackEnv: 'HF_TOKEN',
+    flag: '--hf-token',
+    default: '',
+    defaultDoc: '`$HF_TOKEN`, else none',
+    description: 'Hugging Face access token for gated or private repositories (also read from HF_TOKEN).',
+    secret: true,
   }),
   configFile: setting({
     schema: z.string().min(1),

@@ -67,6 +67,28 @@ export const errorCatalog = {
     status: 503,
     description: 'The CLI could not reach the Corral server (is `corral serve` running?).',
   },
+  REGISTRY_UNAUTHORIZED: {
+    status: 401,
+    description:
+      'A model registry or Hugging Face refused access (401/403): the model is private, or a token is missing or wrong.',
+  },
+  REGISTRY_ERROR: {
+    status: 502,
+    description:
+      'A model registry or Hugging Face answered with an error or invalid data (a 5xx after retries, a bad manifest).',
+  },
+  NETWORK_ERROR: {
+    status: 502,
+    description: 'A model registry or Hugging Face could not be reached, or the connection kept failing after retries.',
+  },
+  INSUFFICIENT_DISK: {
+    status: 507,
+    description: 'Not enough free disk space for a pull; refused before downloading, or the disk filled up.',
+  },
+  PULL_NOT_FOUND: {
+    status: 404,
+    description: 'No pull of that model is in progress or interrupted (`DELETE /api/pull`).',
+  },
   CONFIG_INVALID: { status: 500, description: 'The configuration is invalid; every problem is listed.' },
   STORE_CORRUPT: {
     status: 500,

@@ -28,6 +28,8 @@ interface InputBase {
 export interface ChatInput extends InputBase {
   messages: ChatMessage[];
   tools?: ToolDefinition[];
+  /** `required`: the answer must be a call to one of `tools` (enforced by a grammar); default `auto`. */
+  toolChoice?: 'auto' | 'required';
   format?: OutputFormat;
 }
 

@@ -17,6 +17,7 @@ import { embedRoutes } from './ollama/embed-routes.js';
 import { generateRoutes } from './ollama/generate-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
 import { psRoute } from './ollama/ps-route.js';
+import { pullRoutes } from './ollama/pull-routes.js';
 import { chatRoutes } from './openai/chat-routes.js';
 import { openaiModelsRoutes } from './openai/models-routes.js';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', modelsRoutes(deps));
   app.route('/', createRoute(deps));
   app.route('/', blobsRoutes(deps));
+  app.route('/', pullRoutes(deps));
 
   return app;
 }

@@ -39,3 +39,13 @@ export {
 } from './store-consistency.js';
 export { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
 export { StoreModelCatalog } from './model-catalog.js';
+export {
+  ModelPuller,
+  type ModelPullerOptions,
+  type PullOptions,
+  type PullProgress,
+  type PullState,
+  type PullStatus,
+  type FreeBytes,
+} from './pull/index.js';
+export { ModelPusher, type ModelPusherOptions, type PushOptions } from './push/index.js';

@@ -219,7 +219,7 @@ export class ModelStore {
     // No name lock here: the lease already holds the shared lock, and names are always locked before it.
     return new WriteLease(
       this.#blobs,
-      (name, manifest) => this.#writeManifestChecked(name, manifest),
+      (name, manifest, bytes) => this.#writeManifestChecked(name, manifest, bytes),
       release,
     );
   }

@@ -9,13 +9,13 @@ import type { BlobStore, PutOptions, PutResult } from './blob-store.js';
 /** Returned by `ModelStore.beginWrite()`. */
 export class WriteLease {
   readonly #blobs: BlobStore;
-  readonly #writeManifest: (name: ModelName, manifest: Manifest) => Promise<void>;
+  readonly #writeManifest: (name: ModelName, manifest: Manifest, bytes?: Uint8Array) => Promise<void>;
   readonly #release: () => void;
   #released = false;
 
   constructor(
     blobs: BlobStore,
-    writeManifest: (name: ModelName, manifest: Manifest) => Promise<void>,
+    writeManifest: (name: ModelName, manifest: Manifest, bytes?: Uint8Array) => Promise<void>,
     release: () => void,
   ) {
     this.#blobs = blobs;
@@ -51,10 +51,13 @@ export class WriteLease {
     return this.#blobs.putBytes(data);
   }
 
-  /** Write the manifest last; fails with `BLOB_NOT_FOUND` when any blob it names is missing. */
-  writeManifest(name: ModelName, manifest: Manifest): Promise<void> {
+  /**
+   * Write the manifest last; fails with `BLOB_NOT_FOUND` when any blob it names is missing. `bytes`, when given,
+   * are stored as they are (a pulled manifest keeps the registry's bytes, hence its digest).
+   */
+  writeManifest(name: ModelName, manifest: Manifest, bytes?: Uint8Array): Promise<void> {
     this.#check();
-    return this.#writeManifest(name, manifest);
+    return this.#writeManifest(name, manifest, bytes);
   }
 
   /** Release the lock. Idempotent. */

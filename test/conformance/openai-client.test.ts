@@ -83,6 +83,51 @@ describe('openai npm client', () => {
     expect(schema.parse(JSON.parse(res.choices[0]!.message.content ?? ''))).toBeTruthy();
   });
 
+  it('returns tool_calls for tool_choice required, streaming and not', async () => {
+    const tools: OpenAI.ChatCompletionTool[] = [
+      {
+        type: 'function',
+        function: {
+          name: 'lookup',
+          parameters: { type: 'object', properties: { id: { type: 'integer', enum: [1, 2, 3] } }, required: ['id'] },
+        },
+      },
+      { type: 'function', function: { name: 'noop', parameters: { type: 'object', properties: {} } } },
+    ];
+    const res = await openai.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Look up item 2.' }],
+      tools,
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      max_tokens: 64,
+      temperature: 0,
+    });
+    expect(res.choices[0]!.finish_reason).toBe('tool_calls');
+    const call = res.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call.function.name).toBe('lookup');
+    expect([1, 2, 3]).toContain((JSON.parse(call.function.arguments) as { id: number }).id);
+    expect(call.id).toMatch(/^call_/);
+
+    const stream = await openai.chat.completions.create({
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'Do something.' }],
+      tools,
+      tool_choice: 'required',
+      max_tokens: 64,
+      temperature: 0,
+      stream: true,
+    });
+    const names: string[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const c of chunk.choices[0]?.delta.tool_calls ?? []) if (c.function?.name) names.push(c.function.name);
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(names).toHaveLength(1);
+    expect(['lookup', 'noop']).toContain(names[0]);
+    expect(finish).toBe('tool_calls');
+  });
+
   it('completes raw text, streaming and not', async () => {
     const whole = await openai.completions.create({ model: 'tiny', prompt: 'abc', max_tokens: 8, temperature: 0 });
     expect(whole.object).toBe('text_completion');

@@ -7,7 +7,7 @@ import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, type GenerateRequest, type Runner } from '../../src/core/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
-import { tinyModelInfo, tinyModelPath } from '../fixtures/index.js';
+import { tinyLoraPath, tinyModelInfo, tinyModelPath } from '../fixtures/index.js';
 import { recordingLogger, tinySpec } from './helpers.js';
 
 const MODEL = { eos: 'never' } as const;
@@ -252,5 +252,24 @@ describe('runner with the tiny model', () => {
     );
     expect(result.toolCalls).toEqual([]);
     expect(result.promptTokens).toBeGreaterThan(100); // the functions are documented in the prompt
+  });
+
+  it('applies LoRA adapters, and names an adapter that cannot be loaded', async () => {
+    const adapter = await tinyLoraPath({ base: MODEL, modules: ['attn_q', 'attn_v', 'ffn_up'], alpha: 64 });
+    const factory = createProcessRunnerFactory({ log: recordingLogger() });
+    const base = await runner.generate(greedy(PROMPTS[0]!), {});
+    const withLora = await factory(tinySpec(modelPath, { adapters: [{ path: adapter, scale: 1 }] }));
+    try {
+      expect((await withLora.generate(greedy(PROMPTS[0]!), {})).text).not.toBe(base.text);
+    } finally {
+      await withLora.close();
+    }
+    const missing = `${adapter}.missing`;
+    const err = await factory(tinySpec(modelPath, { adapters: [{ path: missing, scale: 1 }] })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('FILE_NOT_FOUND');
+    expect((err as AppError).message).toBe(`adapter file not found: ${missing}`);
   });
 });

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { InferenceService, Scheduler, silentLogger, type RunnerFactory } from '../../src/core/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
 import { createApp } from '../../src/http/index.js';
-import { ModelStore, StoreModelCatalog } from '../../src/store/index.js';
+import { ModelPuller, ModelPusher, ModelStore, StoreModelCatalog } from '../../src/store/index.js';
 
 export interface TestApp {
   app: Hono;
@@ -50,7 +50,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     defaultContextLength: 512,
     log: silentLogger,
   });
-  const app = createApp({ config, store, inference, log: silentLogger, version: '9.9.9-test' });
+  const puller = await ModelPuller.open({
+    store,
+    maxParts: config.pullParts,
+    hfEndpoint: config.hfEndpoint,
+    hfToken: config.hfToken,
+  });
+  const pusher = new ModelPusher({ store });
+  const app = createApp({ config, store, puller, pusher, inference, log: silentLogger, version: '9.9.9-test' });
   return {
     app,
     store,
@@ -65,6 +72,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
     async close() {
+      await puller.close();
+      await pusher.close();
       await scheduler.close();
       await store.close();
       rmSync(home, { recursive: true, force: true });

@@ -4,6 +4,8 @@ import { cpCommand } from './cp.js';
 import { createCommand } from './create.js';
 import { listCommand } from './list.js';
 import { psCommand } from './ps.js';
+import { pullCommand } from './pull.js';
+import { pushCommand } from './push.js';
 import { rmCommand } from './rm.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
@@ -16,6 +18,8 @@ export const commands: Command[] = [
   showCommand,
   runCommand,
   stopCommand,
+  pullCommand,
+  pushCommand,
   listCommand,
   psCommand,
   cpCommand,

@@ -1,3 +1,4 @@
 export * from './inference-service.js';
 export * from './merge-options.js';
 export * from './model-catalog.js';
+export * from './forced-tool-call.js';

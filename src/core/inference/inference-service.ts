@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
 import type { Lease, LoadedModelStatus, Scheduler } from '../scheduler/index.js';
 import { renderPrompt } from '../template/index.js';
+import { parseToolCall, toolCallSchema, toolsSystemMessage } from './forced-tool-call.js';
 import { mergeOptions, type MergedOptions } from './merge-options.js';
 import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
 
@@ -64,12 +65,33 @@ export class InferenceService {
    * applies the GGUF's own chat template.
    */
   async chat(input: ChatInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
+    const tools = input.tools ?? [];
+    if (input.toolChoice === 'required' && tools.length > 0) return this.#forcedToolCall(input, tools, handlers);
     return this.#run(input, handlers, (model, options) => {
       const messages = withModelContext(model, input.messages);
       const common = { format: input.format, options: options.sampling };
       if (model.template === undefined) return { ...common, messages, tools: input.tools };
       return { ...common, prompt: renderPrompt({ template: model.template, messages, tools: input.tools }) };
     });
+  }
+
+  /** A chat turn whose answer a grammar forces to be one call of an offered tool (see `forced-tool-call.ts`). */
+  async #forcedToolCall(
+    input: ChatInput,
+    tools: NonNullable<ChatInput['tools']>,
+    handlers: RunHandlers,
+  ): Promise<InferenceResult> {
+    const result = await this.#run(input, { signal: handlers.signal }, (model, options) => ({
+      messages: withModelContext(model, [toolsSystemMessage(tools), ...input.messages]),
+      format: { type: 'json_schema', schema: toolCallSchema(tools) },
+      options: options.sampling,
+    }));
+    const call = parseToolCall(result.text, tools);
+    if (call === undefined) {
+      handlers.onText?.(result.text);
+      return result;
+    }
+    return { ...result, text: '', toolCalls: [call] };
   }
 
   /**

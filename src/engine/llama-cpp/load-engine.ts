@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { resolveChatWrapper, type LlamaModel } from 'node-llama-cpp';
 import { AppError, type RunnerLoadSpec } from '../../core/index.js';
 import { pickThreads, type ThreadSpeeds } from '../thread-calibration.js';
+import { BatchAligner } from './batch-alignment.js';
 import { Embedder } from './embedder.js';
 import { processLlama } from './get-llama.js';
 import { LlamaEngine } from './llama-engine.js';
@@ -25,13 +26,20 @@ export interface LoadedEngine {
   threadSpeeds: ThreadSpeeds;
 }
 
-/** Loads `spec`; rejects with `FILE_NOT_FOUND` or `RUNNER_FAILED` (message names the file and the cause). */
+/** Loads `spec`; rejects with `FILE_NOT_FOUND` (model or adapter) or `RUNNER_FAILED` (names the file and cause). */
 export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibration): Promise<LoadedEngine> {
   const started = performance.now();
-  await stat(spec.modelPath).catch((err: unknown) => {
-    throw new AppError('FILE_NOT_FOUND', `model file not found: ${spec.modelPath}`, { cause: err });
-  });
-  const llama = await processLlama({ gpu: spec.gpu, maxThreads: spec.threads });
+  const files = [
+    { path: spec.modelPath, what: 'model' },
+    ...spec.adapters.map((a) => ({ path: a.path, what: 'adapter' })),
+  ];
+  for (const { path, what } of files)
+    await stat(path).catch((err: unknown) => {
+      throw new AppError('FILE_NOT_FOUND', `${what} file not found: ${path}`, { cause: err });
+    });
+  const llama = await step(`failed to start the llama.cpp backend (gpu: ${spec.gpu})`, () =>
+    processLlama({ gpu: spec.gpu, maxThreads: spec.threads }),
+  );
   const model = await step(`failed to load model ${spec.modelPath}`, () =>
     llama.loadModel({ modelPath: spec.modelPath, useMmap: spec.useMmap }),
   );
@@ -42,17 +50,21 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
       threadSpeeds[threads] = await measureDecodeSpeed(model, threads);
     const calibrationMs = performance.now() - calibrationStart;
     const threads = pickThreads(threadSpeeds, spec.threads);
+    // The aligner asks the pool (made from the context below) how many sequences generate; only during batches.
+    const aligner = new BatchAligner((): number => pool.busy);
     const context = await step(`failed to create a context for ${spec.modelPath}`, () =>
       model.createContext({
         sequences: spec.parallel,
         contextSize: spec.contextSize,
         threads,
+        batching: aligner.batching,
         failedCreationRemedy: false,
         ...(spec.adapters.length > 0 && {
           lora: { adapters: spec.adapters.map((a) => ({ filePath: a.path, scale: a.scale })) },
         }),
       }),
     );
+    const pool: SequencePool = new SequencePool(context, aligner);
     const chatWrapper = resolveChatWrapper(model);
     const info = {
       ramBytes: model.memoryUsage.ram + context.memoryUsage.ram,
@@ -67,7 +79,7 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
       model,
       context,
       chatWrapper,
-      pool: new SequencePool(context),
+      pool,
       grammars: new OutputGrammars(llama),
       embedder: new Embedder(model, { contextSize: context.contextSize, threads }),
       info,

@@ -1,13 +1,12 @@
 /**
  * The sequences of one context, lent to one request at a time. Concurrent requests evaluate on different sequences
  * of the same context, so llama.cpp decodes them in shared batches (continuous batching: a request joins while
- * others are mid-generation). A sequence keeps its tokens after a request, which is the prefix cache: the next
- * request goes to the free sequence that already holds the longest prefix of its prompt, and only the rest is
- * evaluated. Sequences are created once and never disposed before the context (ENGINE-NOTES: leaked sequences
- * exhaust the context).
+ * others are mid-generation). A sequence keeps its tokens after a request, which is the prefix cache: a request
+ * goes to the free sequence that already holds a long prefix of its prompt, and only the rest is evaluated.
+ * Sequences are created once and never disposed before the context (ENGINE-NOTES: leaked sequences exhaust it).
  */
 import type { LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp';
-import { alignBatches } from './batch-alignment.js';
+import type { BatchAligner } from './batch-alignment.js';
 
 /** A borrowed sequence; `release()` returns it (idempotent). */
 export interface SequenceLease {
@@ -22,6 +21,18 @@ export interface SequenceLease {
  * evaluated now. Below 1: the cache of another conversation may never be needed again.
  */
 const ERASE_WEIGHT = 0.5;
+/**
+ * What a sequence that splits the busy ids into one more run costs, in prompt tokens. Each run of consecutive
+ * sequence ids is its own llama.cpp graph per decode step (see batch-alignment.ts), so while requests overlap a
+ * stray id costs about one single-stream step per generated token; re-evaluating a short prompt costs less.
+ */
+const EXTRA_RUN_COST = 256;
+
+interface Entry {
+  sequence: LlamaContextSequence;
+  /** Creation order, which is the llama.cpp sequence id in a fresh context. */
+  id: number;
+}
 
 interface Waiter {
   tokens: readonly Token[];
@@ -29,23 +40,30 @@ interface Waiter {
 }
 
 export class SequencePool {
-  readonly #free: Array<{ sequence: LlamaContextSequence; lastUsed: number }> = [];
+  readonly #free: Entry[] = [];
+  readonly #busy = new Set<number>();
   readonly #waiters: Waiter[] = [];
-  readonly #size: number;
-  #clock = 0;
 
-  constructor(context: LlamaContext) {
-    this.#size = context.totalSequences;
-    for (let i = 0; i < this.#size; i++) this.#free.push({ sequence: context.getSequence(), lastUsed: 0 });
-    alignBatches(
-      this.#free.map((entry) => entry.sequence),
-      () => this.busy,
-    );
+  /** Creates all the context's sequences; `aligner` (if any) is attached to them. */
+  constructor(context: LlamaContext, aligner?: BatchAligner) {
+    for (let id = 0; id < context.totalSequences; id++)
+      this.#free.push({ sequence: context.getSequence(), id });
+    if (
+      aligner &&
+      !aligner.attach(
+        context,
+        this.#free.map((entry) => entry.sequence),
+      )
+    )
+      // Still correct, only slower with concurrent requests: worth a line in the runner's log.
+      process.stderr.write(
+        'batch alignment unavailable in this node-llama-cpp: concurrent requests batch poorly\n',
+      );
   }
 
   /** Sequences lent out right now. */
   get busy(): number {
-    return this.#size - this.#free.length;
+    return this.#busy.size;
   }
 
   /** Borrows the best free sequence for a prompt, waiting (FIFO) when all are busy. */
@@ -67,42 +85,40 @@ export class SequencePool {
   }
 
   /**
-   * Picks the free sequence that costs least: prompt tokens left to evaluate, plus half the cached tokens its
-   * prompt would erase (so a follow-up turn goes back to its conversation's sequence, while a new conversation that
-   * shares only a short preamble takes an empty or stale sequence instead of erasing a long cached one).
-   * Ties go to the least recently used sequence.
+   * Picks the free sequence that costs least: prompt tokens left to evaluate, half the cached tokens the prompt
+   * would erase (a follow-up turn goes back to its conversation, a new conversation takes an empty or stale
+   * sequence rather than erase a long cached one), and {@link EXTRA_RUN_COST} when its id is not next to the busy
+   * ones. Ties go to the lowest id, which keeps the busy ids compact.
    */
   #take(tokens: readonly Token[]): SequenceLease {
-    let best = 0;
-    let bestCost = Infinity;
-    let reused = 0;
+    let best: { index: number; cost: number; reused: number } | undefined;
     this.#free.forEach((entry, index) => {
       const held = entry.sequence.contextTokens.length;
-      const match = Math.min(
-        entry.sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex,
-        tokens.length - 1,
+      const match = Math.max(
+        0,
+        Math.min(
+          entry.sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex,
+          tokens.length - 1,
+        ),
       );
-      const cost = tokens.length - match + ERASE_WEIGHT * (held - match);
-      const current = this.#free[best];
-      if (
-        cost < bestCost ||
-        (cost === bestCost && current !== undefined && entry.lastUsed < current.lastUsed)
-      ) {
-        best = index;
-        bestCost = cost;
-        reused = Math.max(0, match);
-      }
+      const adjacent = Number(this.#busy.has(entry.id - 1)) + Number(this.#busy.has(entry.id + 1));
+      const extraRuns = this.#busy.size === 0 ? 0 : 1 - adjacent;
+      const cost = tokens.length - match + ERASE_WEIGHT * (held - match) + EXTRA_RUN_COST * extraRuns;
+      const current = best && this.#free[best.index];
+      if (!best || cost < best.cost || (cost === best.cost && current && entry.id < current.id))
+        best = { index, cost, reused: match };
     });
-    const [entry] = this.#free.splice(best, 1);
-    if (entry === undefined) throw new Error('sequence pool: no free sequence'); // callers check #free first
+    if (!best) throw new Error('sequence pool: no free sequence'); // callers check #free first
+    const [entry] = this.#free.splice(best.index, 1) as [Entry];
+    this.#busy.add(entry.id);
     let released = false;
     return {
       sequence: entry.sequence,
-      reused,
+      reused: best.reused,
       release: () => {
         if (released) return;
         released = true;
-        entry.lastUsed = ++this.#clock;
+        this.#busy.delete(entry.id);
         this.#free.push(entry);
         const next = this.#waiters.shift();
         if (next) next.resolve(this.#take(next.tokens));

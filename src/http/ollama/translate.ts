@@ -107,16 +107,30 @@ export function fromChatRequest(body: ChatBody): ChatIntent {
     input: {
       model: body.model,
       messages: messages.map(fromWireMessage),
-      tools: body.tools?.map((t) => ({
-        name: t.function.name,
-        description: t.function.description,
-        parameters: t.function.parameters,
-      })),
+      ...chosenTools(body),
       format: outputFormat(body.format),
       options: options(body),
       keepAliveMs: keepAlive,
     },
   };
+}
+
+/** The tools offered, narrowed and forced by the `tool_choice` extension. */
+function chosenTools(body: ChatBody): Pick<ChatInput, 'tools' | 'toolChoice'> {
+  const choice = body.tool_choice ?? 'auto';
+  const all = (body.tools ?? []).map((t) => ({
+    name: t.function.name,
+    description: t.function.description,
+    parameters: t.function.parameters,
+  }));
+  if (choice === 'none' || all.length === 0) return {};
+  if (choice === 'auto') return { tools: all };
+  if (choice === 'required') return { tools: all, toolChoice: 'required' };
+  const named = all.filter((t) => t.name === choice.function.name);
+  if (named.length === 0) {
+    throw new AppError('INVALID_REQUEST', `tool_choice: no tool named "${choice.function.name}"`);
+  }
+  return { tools: named, toolChoice: 'required' };
 }
 
 export function fromEmbedInput(body: EmbedBody): string[] {

@@ -47,8 +47,10 @@ export function fromChatCompletionRequest(body: OpenAIChatCompletionRequest): Ch
     messages: fromChatMessages(body.messages),
     options: toRequestOptions(body, body.max_completion_tokens ?? body.max_tokens),
   };
-  const tools = fromTools(body.tools ?? [], body.tool_choice ?? 'auto');
+  const choice = body.tool_choice ?? 'auto';
+  const tools = fromTools(body.tools ?? [], choice);
   if (tools.length > 0) input.tools = tools;
+  if (tools.length > 0 && choice !== 'auto' && choice !== 'none') input.toolChoice = 'required';
   const format = fromResponseFormat(body.response_format);
   if (format) input.format = format;
   const keepAliveMs = toKeepAliveMs(body.keep_alive);
@@ -58,8 +60,8 @@ export function fromChatCompletionRequest(body: OpenAIChatCompletionRequest): Ch
 }
 
 /**
- * Tools offered to the model. `none` offers none; a named function offers only that tool. `required` offers
- * them all: the core cannot force a call, so the model may still answer in text.
+ * Tools offered to the model. `none` offers none; a named function offers only that tool. With `required` or a
+ * named function the core forces the answer to be a call (grammar-constrained).
  */
 function fromTools(tools: OpenAITool[], choice: OpenAIToolChoice): ToolDefinition[] {
   if (choice === 'none') return [];

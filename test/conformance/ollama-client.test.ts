@@ -24,6 +24,17 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 describe('ollama npm client', () => {
+  it('creates a model from an existing one (structured form) and reports the version', async () => {
+    const progress: string[] = [];
+    for await (const p of await ollama.create({ model: 'derived', from: 'tiny', system: 'Be brief.', stream: true })) {
+      progress.push(p.status);
+    }
+    expect(progress.at(-1)).toBe('success');
+    expect((await ollama.show({ model: 'derived' })).system).toBe('Be brief.');
+    await ollama.delete({ model: 'derived' });
+    expect((await ollama.version()).version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('lists, shows, copies and deletes models', async () => {
     expect((await ollama.list()).models.map((m) => m.name)).toContain('tiny:latest');
     const show = await ollama.show({ model: 'tiny' });

@@ -58,9 +58,17 @@ export async function interactiveChat(io: CliIo, client: Client, settings: ChatS
     current = new AbortController();
     let answer = '';
     try {
-      const messages = system === undefined ? history : [{ role: 'system' as const, content: system }, ...history];
+      const messages =
+        system === undefined ? history : [{ role: 'system' as const, content: system }, ...history];
       const final = await client.chat(
-        { model: settings.model, messages, options, format: settings.format, keep_alive: settings.keepAlive, stream: true },
+        {
+          model: settings.model,
+          messages,
+          options,
+          format: settings.format,
+          keep_alive: settings.keepAlive,
+          stream: true,
+        },
         {
           signal: current.signal,
           onProgress: (part) => {
@@ -100,7 +108,10 @@ export async function interactiveChat(io: CliIo, client: Client, settings: ChatS
         break;
       case '/show': {
         const shown = await client.show({ model: settings.model });
-        const text = sub === 'info' || sub === '' ? renderShow(shown) : (shown as unknown as Record<string, unknown>)[sub];
+        const text =
+          sub === 'info' || sub === ''
+            ? renderShow(shown)
+            : (shown as unknown as Record<string, unknown>)[sub];
         say(typeof text === 'string' && text !== '' ? text : `No ${sub} was specified for this model.`);
         break;
       }
@@ -115,7 +126,8 @@ export async function interactiveChat(io: CliIo, client: Client, settings: ChatS
       const [key = '', ...words] = rest;
       const raw = words.join(' ');
       const parsed = parseParameterValue(key, raw);
-      options[key] = key === 'stop' ? [...((options.stop as string[] | undefined) ?? []), String(parsed)] : parsed;
+      options[key] =
+        key === 'stop' ? [...((options.stop as string[] | undefined) ?? []), String(parsed)] : parsed;
       say(`Set parameter '${key}' to '${raw}'`);
     } else if (sub === 'system' && value !== '') {
       system = value.replace(/^"+|"+$/g, '');

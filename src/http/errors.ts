@@ -28,7 +28,9 @@ export function errorBody(err: AppError, dialect: Dialect): object {
   if (dialect === 'ollama') return { error: err.message };
   const type = OPENAI_TYPES[err.code] ?? (err.status < 500 ? 'invalid_request_error' : 'api_error');
   const field = err.details?.field;
-  return { error: { message: err.message, type, param: typeof field === 'string' ? field : null, code: err.code } };
+  return {
+    error: { message: err.message, type, param: typeof field === 'string' ? field : null, code: err.code },
+  };
 }
 
 /** Which dialect a request path speaks. */

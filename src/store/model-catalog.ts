@@ -46,7 +46,8 @@ export class StoreModelCatalog implements ModelCatalog {
 
   async resolve(name: string): Promise<ResolvedModel | undefined> {
     const model = await this.store.get(name);
-    if (model === undefined || model.modelPath === undefined || model.modelDigest === undefined) return undefined;
+    if (model === undefined || model.modelPath === undefined || model.modelDigest === undefined)
+      return undefined;
     const path = model.modelPath;
     let facts = this.#facts.get(model.modelDigest);
     if (facts === undefined) {

@@ -12,7 +12,11 @@ let s: TestServer;
 
 beforeAll(async () => {
   // A long context, so an uninterrupted answer would take many seconds: Ctrl-C must be what ends it.
-  s = await startTestServer({ CORRAL_THREADS: '1', CORRAL_CONTEXT_LENGTH: '16384', CORRAL_NUM_PARALLEL: '1' });
+  s = await startTestServer({
+    CORRAL_THREADS: '1',
+    CORRAL_CONTEXT_LENGTH: '16384',
+    CORRAL_NUM_PARALLEL: '1',
+  });
   await new Client({ baseUrl: s.server.url }).create({
     model: 'tiny',
     modelfile: `FROM ${await tinyModelPath({ eos: 'never', contextLength: 16384 })}\nPARAMETER num_predict 12\nPARAMETER temperature 0\n`,

@@ -26,7 +26,12 @@ afterAll(() => s.close());
 describe('ollama npm client', () => {
   it('creates a model from an existing one (structured form) and reports the version', async () => {
     const progress: string[] = [];
-    for await (const p of await ollama.create({ model: 'derived', from: 'tiny', system: 'Be brief.', stream: true })) {
+    for await (const p of await ollama.create({
+      model: 'derived',
+      from: 'tiny',
+      system: 'Be brief.',
+      stream: true,
+    })) {
       progress.push(p.status);
     }
     expect(progress.at(-1)).toBe('success');
@@ -94,7 +99,12 @@ describe('ollama npm client', () => {
       options: { temperature: 0, num_predict: 64 },
     });
     expect(schema.parse(JSON.parse(res.message.content))).toBeTruthy();
-    const json = await ollama.generate({ model: 'tiny', prompt: 'JSON please', format: 'json', options: { num_predict: 64 } });
+    const json = await ollama.generate({
+      model: 'tiny',
+      prompt: 'JSON please',
+      format: 'json',
+      options: { num_predict: 64 },
+    });
     // Free-form JSON from random weights may not close within the token limit: the grammar still forces its start,
     // and a finished answer must parse.
     expect((json.response ?? '').trimStart()).toMatch(/^[[{]/);
@@ -161,8 +171,8 @@ describe('ollama npm client', () => {
     await expect(
       ollama.generate({ model: 'tiny', prompt: 'x', options: { temperature: 'hot' as unknown as number } }),
     ).rejects.toMatchObject({ status_code: 400, error: expect.stringContaining('options.temperature') });
-    await expect(ollama.chat({ model: 'tiny', messages: [{ role: 'user', content: 'x', images: ['aGk='] }] })).rejects.toMatchObject(
-      { status_code: 400, error: expect.stringContaining('images') },
-    );
+    await expect(
+      ollama.chat({ model: 'tiny', messages: [{ role: 'user', content: 'x', images: ['aGk='] }] }),
+    ).rejects.toMatchObject({ status_code: 400, error: expect.stringContaining('images') });
   });
 });

@@ -89,7 +89,11 @@ describe('openai npm client', () => {
         type: 'function',
         function: {
           name: 'lookup',
-          parameters: { type: 'object', properties: { id: { type: 'integer', enum: [1, 2, 3] } }, required: ['id'] },
+          parameters: {
+            type: 'object',
+            properties: { id: { type: 'integer', enum: [1, 2, 3] } },
+            required: ['id'],
+          },
         },
       },
       { type: 'function', function: { name: 'noop', parameters: { type: 'object', properties: {} } } },
@@ -120,7 +124,8 @@ describe('openai npm client', () => {
     const names: string[] = [];
     let finish: string | null = null;
     for await (const chunk of stream) {
-      for (const c of chunk.choices[0]?.delta.tool_calls ?? []) if (c.function?.name) names.push(c.function.name);
+      for (const c of chunk.choices[0]?.delta.tool_calls ?? [])
+        if (c.function?.name) names.push(c.function.name);
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
     expect(names).toHaveLength(1);
@@ -129,7 +134,12 @@ describe('openai npm client', () => {
   });
 
   it('completes raw text, streaming and not', async () => {
-    const whole = await openai.completions.create({ model: 'tiny', prompt: 'abc', max_tokens: 8, temperature: 0 });
+    const whole = await openai.completions.create({
+      model: 'tiny',
+      prompt: 'abc',
+      max_tokens: 8,
+      temperature: 0,
+    });
     expect(whole.object).toBe('text_completion');
     expect(whole.usage?.completion_tokens).toBe(8);
     let text = '';
@@ -146,12 +156,17 @@ describe('openai npm client', () => {
   });
 
   it('embeds in float and base64 encodings with the same vectors', async () => {
-    const float = await openai.embeddings.create({ model: 'tiny', input: ['a b c', 'd e f'], encoding_format: 'float' });
+    const float = await openai.embeddings.create({
+      model: 'tiny',
+      input: ['a b c', 'd e f'],
+      encoding_format: 'float',
+    });
     expect(float.data).toHaveLength(2);
     expect(float.data[0]!.embedding).toHaveLength(64);
     // Without encoding_format the client asks for base64 and decodes it itself.
     const b64 = await openai.embeddings.create({ model: 'tiny', input: ['a b c', 'd e f'] });
-    for (const [i, v] of b64.data[0]!.embedding.entries()) expect(v).toBeCloseTo(float.data[0]!.embedding[i]!, 5);
+    for (const [i, v] of b64.data[0]!.embedding.entries())
+      expect(v).toBeCloseTo(float.data[0]!.embedding[i]!, 5);
   });
 
   it('answers errors in OpenAI shape', async () => {
@@ -160,7 +175,9 @@ describe('openai npm client', () => {
       .catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(OpenAI.NotFoundError);
     expect((notFound as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/missing/);
-    const n2 = await openai.chat.completions.create({ model: 'tiny', messages, n: 2 }).catch((e: unknown) => e);
+    const n2 = await openai.chat.completions
+      .create({ model: 'tiny', messages, n: 2 })
+      .catch((e: unknown) => e);
     expect(n2).toBeInstanceOf(OpenAI.BadRequestError);
     expect((n2 as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
       type: 'invalid_request_error',

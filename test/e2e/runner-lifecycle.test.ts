@@ -29,7 +29,11 @@ beforeAll(async () => {
   t = await createTestApp({ env: { CORRAL_NUM_PARALLEL: '1', CORRAL_MAX_QUEUE: '1' } });
   // EOS never wins: generations run to their token limit, so they are long enough to interrupt.
   const path = await tinyModelPath({ eos: 'never' });
-  const res = await t.json('POST', '/api/create', { model: 'tiny', modelfile: `FROM ${path}\n`, stream: false });
+  const res = await t.json('POST', '/api/create', {
+    model: 'tiny',
+    modelfile: `FROM ${path}\n`,
+    stream: false,
+  });
   expect(res.status).toBe(200);
 });
 afterAll(() => t.close());
@@ -47,7 +51,8 @@ describe('runner processes behind the API', () => {
     expect(loaded?.pid).toBeGreaterThan(0);
     process.kill(loaded!.pid!, 'SIGKILL');
     let text = '';
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      text += new TextDecoder().decode(r.value);
     const last = JSON.parse(text.trim().split('\n').at(-1)!) as { error?: string };
     expect(last.error).toMatch(/runner/i);
     expect(last.error).toMatch(/SIGKILL/);

@@ -57,7 +57,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hfToken: config.hfToken,
   });
   const pusher = new ModelPusher({ store });
-  const app = createApp({ config, store, puller, pusher, inference, log: silentLogger, version: '9.9.9-test' });
+  const app = createApp({
+    config,
+    store,
+    puller,
+    pusher,
+    inference,
+    log: silentLogger,
+    version: '9.9.9-test',
+  });
   return {
     app,
     store,

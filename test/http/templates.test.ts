@@ -7,7 +7,8 @@ import { tinyModelPath } from '../fixtures/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Deliberately unlike the GGUF's own ChatML template, so an ignored TEMPLATE changes the answer.
-const TEMPLATE = '{{ if .System }}### System: {{ .System }}\n{{ end }}### User: {{ .Prompt }}\n### Assistant:';
+const TEMPLATE =
+  '{{ if .System }}### System: {{ .System }}\n{{ end }}### User: {{ .Prompt }}\n### Assistant:';
 const greedy = { temperature: 0, num_predict: 8 };
 let t: TestApp;
 
@@ -15,8 +16,13 @@ beforeAll(async () => {
   t = await createTestApp();
   const path = await tinyModelPath({ eos: 'never' });
   const modelfile = `FROM ${path}\nTEMPLATE """${TEMPLATE}"""\nSYSTEM Be kind.\n`;
-  expect((await t.json('POST', '/api/create', { model: 'templated', modelfile, stream: false })).status).toBe(200);
-  expect((await t.json('POST', '/api/create', { model: 'plain', modelfile: `FROM ${path}\n`, stream: false })).status).toBe(200);
+  expect((await t.json('POST', '/api/create', { model: 'templated', modelfile, stream: false })).status).toBe(
+    200,
+  );
+  expect(
+    (await t.json('POST', '/api/create', { model: 'plain', modelfile: `FROM ${path}\n`, stream: false }))
+      .status,
+  ).toBe(200);
 });
 afterAll(() => t.close());
 
@@ -39,11 +45,17 @@ describe('Go templates', () => {
 
   it('applies a template sent with the request', async () => {
     const expected = await generate({ model: 'plain', raw: true, prompt: 'Q: Hi there\nA:' });
-    expect(await generate({ model: 'plain', prompt: 'Hi there', template: 'Q: {{ .Prompt }}\nA:' })).toBe(expected);
+    expect(await generate({ model: 'plain', prompt: 'Hi there', template: 'Q: {{ .Prompt }}\nA:' })).toBe(
+      expected,
+    );
   });
 
   it('rejects a malformed template with a 400 naming the line', async () => {
-    const res = await t.json('POST', '/api/generate', { model: 'plain', prompt: 'x', template: '{{ if .Prompt }}' });
+    const res = await t.json('POST', '/api/generate', {
+      model: 'plain',
+      prompt: 'x',
+      template: '{{ if .Prompt }}',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/template: line 1/);
   });

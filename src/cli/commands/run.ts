@@ -18,7 +18,8 @@ export const runCommand: Command = {
     });
     const [model, ...words] = positionals;
     if (model === undefined) throw new UsageError('expected a MODEL');
-    if (values.format !== undefined && values.format !== 'json') throw new UsageError('--format must be json');
+    if (values.format !== undefined && values.format !== 'json')
+      throw new UsageError('--format must be json');
     const format = values.format === 'json' ? ('json' as const) : undefined;
     const client = clientFor(io);
     const keepAlive = values.keepalive;

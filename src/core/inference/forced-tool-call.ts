@@ -22,7 +22,9 @@ export function toolCallSchema(tools: readonly ToolDefinition[]): Record<string,
 
 /** The offered tools described in a system message, so a real model knows what it must call. */
 export function toolsSystemMessage(tools: readonly ToolDefinition[]): ChatMessage {
-  const list = tools.map((t) => JSON.stringify({ name: t.name, description: t.description, parameters: t.parameters }));
+  const list = tools.map((t) =>
+    JSON.stringify({ name: t.name, description: t.description, parameters: t.parameters }),
+  );
   return {
     role: 'system',
     content: `Call exactly one of these tools. Answer with a JSON object {"name": <tool name>, "arguments": <object>}.\n${list.join('\n')}`,

@@ -55,7 +55,9 @@ export class InferenceService {
   async resolve(name: string): Promise<ResolvedModel> {
     const model = await this.#o.catalog.resolve(name);
     if (model === undefined) {
-      throw new AppError('MODEL_NOT_FOUND', `model "${name}" not found, try pulling it first`, { details: { model: name } });
+      throw new AppError('MODEL_NOT_FOUND', `model "${name}" not found, try pulling it first`, {
+        details: { model: name },
+      });
     }
     return model;
   }
@@ -66,7 +68,8 @@ export class InferenceService {
    */
   async chat(input: ChatInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
     const tools = input.tools ?? [];
-    if (input.toolChoice === 'required' && tools.length > 0) return this.#forcedToolCall(input, tools, handlers);
+    if (input.toolChoice === 'required' && tools.length > 0)
+      return this.#forcedToolCall(input, tools, handlers);
     return this.#run(input, handlers, (model, options) => {
       const messages = withModelContext(model, input.messages);
       const common = { format: input.format, options: options.sampling };
@@ -127,9 +130,14 @@ export class InferenceService {
   async embed(input: EmbedInput, signal?: AbortSignal): Promise<EmbedOutput> {
     const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, signal);
     try {
-      const out = await acquired.lease.runner.embed({ inputs: input.inputs, truncate: input.truncate }, signal);
+      const out = await acquired.lease.runner.embed(
+        { inputs: input.inputs, truncate: input.truncate },
+        signal,
+      );
       const embeddings =
-        input.dimensions === undefined ? out.embeddings : out.embeddings.map((v) => truncateVector(v, input.dimensions!));
+        input.dimensions === undefined
+          ? out.embeddings
+          : out.embeddings.map((v) => truncateVector(v, input.dimensions!));
       return {
         model: input.model,
         embeddings,

@@ -20,9 +20,13 @@ const SAMPLING_KEYS = [
   'num_predict',
 ] as const satisfies ReadonlyArray<keyof SamplingOptions>;
 
-const RUNTIME_KEYS = ['num_ctx', 'num_thread', 'num_batch', 'num_gpu', 'use_mmap'] as const satisfies ReadonlyArray<
-  keyof RuntimeOptions
->;
+const RUNTIME_KEYS = [
+  'num_ctx',
+  'num_thread',
+  'num_batch',
+  'num_gpu',
+  'use_mmap',
+] as const satisfies ReadonlyArray<keyof RuntimeOptions>;
 
 export interface MergedOptions {
   sampling: SamplingOptions;

@@ -49,7 +49,7 @@ function rejectImages(model: string, images: string[] | undefined): void {
 }
 
 function options(body: { options?: Record<string, unknown> | undefined }): RequestOptions {
-  return (body.options ?? {});
+  return body.options ?? {};
 }
 
 /** What a `/api/generate` body asks for: a completion, or (empty prompt) a load or unload. */
@@ -99,7 +99,12 @@ export function fromChatRequest(body: ChatBody): ChatIntent {
   for (const m of messages) rejectImages(body.model, m.images);
   const keepAlive = keepAliveMs(body.keep_alive);
   if (messages.length === 0) {
-    return { kind: keepAlive === 0 ? 'unload' : 'load', model: body.model, keepAliveMs: keepAlive, options: options(body) };
+    return {
+      kind: keepAlive === 0 ? 'unload' : 'load',
+      model: body.model,
+      keepAliveMs: keepAlive,
+      options: options(body),
+    };
   }
   return {
     kind: 'chat',
@@ -186,8 +191,11 @@ export function chatFinal(r: InferenceResult, text: string): ChatResponse {
 }
 
 /** Answer to an empty prompt / empty messages: the model was loaded or unloaded. */
-export function lifecycleResponse(model: string, kind: 'load' | 'unload', chat: boolean): GenerateResponse | ChatResponse {
+export function lifecycleResponse(
+  model: string,
+  kind: 'load' | 'unload',
+  chat: boolean,
+): GenerateResponse | ChatResponse {
   const base = { model, created_at: new Date().toISOString(), done: true, done_reason: kind };
   return chat ? { ...base, message: { role: 'assistant', content: '' } } : { ...base, response: '' };
 }
-

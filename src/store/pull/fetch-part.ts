@@ -1,10 +1,12 @@
 /**
- * Downloads the rest of one part into the partial file at its offset. Incoming chunks are gathered into batches
- * of a few MB (or 200 ms of a slow connection) and written with one `writev` each (far fewer syscalls and
- * promises than a write per 64 KB chunk),
- * with at most two writes in flight: when both are busy the socket is paused (backpressure). A part's
- * `completed` only grows once its bytes are written, so a failure never counts bytes twice; the promise settles
- * only after every write it started has finished, so a retry never races an old write.
+ * Downloads the rest of one part into the partial file at its offset. Incoming socket chunks are copied into
+ * one of three reusable buffers of a few MB, and a full buffer (or 200 ms worth of a slow connection) is written
+ * with one positioned write. Copying lets the chunks die young: holding them until a batched write made them
+ * survive into the old generation, and garbage collection then cost more than the download itself. Writes run
+ * one after another; when two are queued the socket is paused (backpressure). A part's `completed` only grows
+ * once its bytes are written, in order, so it always covers a gap-free prefix (the hasher reads up to it, the
+ * journal records it), and the promise settles only after every write it queued has finished, so a retry never
+ * races an old write.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../core/index.js';
@@ -22,11 +24,11 @@ export interface FetchPartOptions {
   signal: AbortSignal;
   /** Called after each write with the bytes it added to `part.completed`. */
   onWritten: (bytes: number) => void;
-  /** Bytes gathered before a write (default 4 MiB). */
+  /** Size of a write buffer (default 4 MiB). */
   batchBytes?: number;
 }
 
-const MAX_WRITES_IN_FLIGHT = 2;
+const MAX_WRITES_QUEUED = 2;
 /** A slow connection still writes (and so can checkpoint) its bytes at least this often. */
 const FLUSH_MS = 200;
 
@@ -46,11 +48,13 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
     );
   }
   let skip = pos - opened.start; // bytes before our range, when the server ignored the Range header
-  const batchBytes = options.batchBytes ?? 4 * 1024 * 1024;
+  const bufferSize = Math.min(options.batchBytes ?? 4 * 1024 * 1024, end - pos);
+  // One buffer filling, up to MAX_WRITES_QUEUED being written: the socket is paused before a fourth is needed.
+  const free: Buffer[] = Array.from({ length: MAX_WRITES_QUEUED + 1 }, () => Buffer.allocUnsafeSlow(bufferSize));
 
   return new Promise<void>((resolve, reject) => {
-    let batch: Buffer[] = [];
-    let batchSize = 0;
+    let current: Buffer = free.pop() as Buffer;
+    let fill = 0;
     let writing = 0;
     let received = false; // the whole range arrived
     let failure: unknown;
@@ -69,22 +73,21 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
       settle();
     };
     const flush = () => {
-      if (batchSize === 0) return;
-      const buffers = batch;
-      const size = batchSize;
+      if (fill === 0) return;
+      const buffer = current;
+      const size = fill;
       const at = pos;
-      batch = [];
-      batchSize = 0;
-      lastFlush = Date.now();
       pos += size;
-      writing++;
-      if (writing >= MAX_WRITES_IN_FLIGHT) body.pause();
-      // Writes run one after another, so `completed` only ever covers a gap-free prefix of the part (the
-      // hasher reads up to it, and the journal records it).
-      queue = queue.then(() => file.writev(buffers, at));
+      fill = 0;
+      lastFlush = Date.now();
+      // Three buffers cover one filling and two queued; a fourth is only made if a chunk arrives while paused.
+      current = free.pop() ?? Buffer.allocUnsafeSlow(bufferSize);
+      if (++writing >= MAX_WRITES_QUEUED) body.pause();
+      queue = queue.then(() => file.write(buffer, 0, size, at));
       void queue.then(
         () => {
           writing--;
+          free.push(buffer);
           part.completed += size;
           onWritten(size);
           if (failure === undefined && !received) body.resume();
@@ -101,26 +104,24 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
 
     body.on('data', (chunk: Buffer) => {
       if (failure !== undefined || received) return;
-      let data = chunk;
-      if (skip > 0) {
-        const drop = Math.min(skip, data.length);
-        skip -= drop;
-        data = data.subarray(drop);
+      let offset = Math.min(skip, chunk.length);
+      skip -= offset;
+      const stop = Math.min(chunk.length, offset + (end - pos - fill)); // nothing past our range
+      while (offset < stop) {
+        const n = Math.min(stop - offset, bufferSize - fill);
+        chunk.copy(current, fill, offset, offset + n);
+        fill += n;
+        offset += n;
+        if (fill === bufferSize && pos + fill < end) flush();
       }
-      const room = end - pos - batchSize;
-      if (data.length > room) data = data.subarray(0, room);
-      if (data.length > 0) {
-        batch.push(data);
-        batchSize += data.length;
-      }
-      if (pos + batchSize >= end) {
+      if (pos + fill >= end) {
         received = true;
         flush();
         body.destroy(); // anything past our range is not ours (and a complete body just ends here)
         settle();
-      } else if (batchSize >= batchBytes || Date.now() - lastFlush >= FLUSH_MS) flush();
+      } else if (Date.now() - lastFlush >= FLUSH_MS) flush();
     });
-    // A broken connection: keep what arrived (write the gathered batch), then fail so the caller retries.
+    // A broken connection: keep what arrived (write the filled buffer), then fail so the caller retries.
     const stop = (err: unknown) => {
       if (failure !== undefined || received) return;
       flush();
@@ -128,7 +129,7 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
     };
     body.once('error', stop);
     body.once('close', () => {
-      const got = pos + batchSize - part.offset;
+      const got = pos + fill - part.offset;
       const what = `connection closed after ${got} of ${part.size} bytes of a part of ${source.description}`;
       stop(new RetryableError(what, 'NETWORK_ERROR'));
     });

@@ -1,7 +1,9 @@
 /**
  * Pull throughput from a loopback registry (a separate process) against `curl` downloading the same blob from the
  * same server. Corral's time covers the whole pull: manifest, parallel ranged parts, sha256 verification, fsync,
- * commit and manifest write. Runs on tmpfs (/dev/shm: the network and verification pipeline, as curl writes to
+ * commit and manifest write, measured in a long-lived plain-Node process over a compiled build
+ * (`.tmp/bench-dist`), as `corral serve` runs; the tsx loader of development changes garbage collection enough
+ * to skew the figure. Runs on tmpfs (/dev/shm: the network and verification pipeline, as curl writes to
  * the page cache) and on the disk (where the fsync Corral does and curl does not is paid at disk speed).
  * Rounds alternate tools so background load hits both alike; medians are reported.
  * Writes bench/results/pull.json. `PULL_BENCH_MB` (default 512) and `PULL_BENCH_ROUNDS` (default 5) adjust it.
@@ -13,7 +15,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ModelPuller, ModelStore } from '../src/store/index.js';
 
 const MB = 1024 * 1024;
 const SIZE_MB = Number(process.env.PULL_BENCH_MB ?? 512);
@@ -41,7 +42,35 @@ async function startRegistryProcess(path: string) {
 
 type Variant = 'curl' | 'corral-1' | 'corral-4';
 
-async function timeOnce(variant: Variant, base: string, reg: { url: string; host: string; digest: string }): Promise<number> {
+function buildSources(): string {
+  const out = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'bench-dist');
+  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: 'inherit',
+  });
+  return out;
+}
+
+/** The long-lived client process (see helpers/pull-client.mjs): one pull per request line. */
+function startClient(dist: string) {
+  const script = fileURLToPath(new URL('./helpers/pull-client.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, dist], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async pull(dir: string, model: string, parts: number): Promise<number> {
+      child.stdin.write(`${dir} ${model} ${parts}\n`);
+      const next = await lines.next();
+      if (next.done) throw new Error('the pull client exited');
+      return (JSON.parse(next.value as string) as { ms: number }).ms;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
+type Client = ReturnType<typeof startClient>;
+
+async function timeOnce(variant: Variant, base: string, reg: { url: string; host: string; digest: string }, client: Client): Promise<number> {
   const dir = mkdtempSync(join(base, 'corral-pull-bench-'));
   try {
     if (variant === 'curl') {
@@ -49,16 +78,7 @@ async function timeOnce(variant: Variant, base: string, reg: { url: string; host
       execFileSync('curl', ['-sf', '-o', join(dir, 'blob'), `${reg.url}/v2/bench/blob/blobs/${reg.digest}`]);
       return performance.now() - start;
     }
-    const store = await ModelStore.open(dir);
-    const puller = await ModelPuller.open({ store, maxParts: variant === 'corral-1' ? 1 : 4 });
-    try {
-      const start = performance.now();
-      await puller.pull(`${reg.host}/bench/blob`, { insecure: true });
-      return performance.now() - start;
-    } finally {
-      await puller.close();
-      await store.close();
-    }
+    return await client.pull(dir, `${reg.host}/bench/blob`, variant === 'corral-1' ? 1 : 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     execFileSync('sync'); // the next run starts without this one's dirty pages
@@ -68,7 +88,9 @@ async function timeOnce(variant: Variant, base: string, reg: { url: string; host
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const path = blobFile();
+const dist = buildSources();
 const reg = await startRegistryProcess(path);
+const client = startClient(dist);
 const locations = [...(existsSync('/dev/shm') ? [{ name: 'tmpfs', dir: '/dev/shm' }] : []), { name: 'disk', dir: tmpdir() }];
 const variants: Variant[] = ['curl', 'corral-1', 'corral-4'];
 const loadStart = loadavg();
@@ -76,9 +98,9 @@ const rows: Array<{ location: string; variant: Variant; mbps: number[]; median: 
 try {
   for (const loc of locations) {
     const speeds = new Map<Variant, number[]>(variants.map((v) => [v, []]));
-    await timeOnce('corral-4', loc.dir, reg); // warm-up: page cache of the source, JIT, connections
+    await timeOnce('corral-4', loc.dir, reg, client); // warm-up: page cache, JIT, connections
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants) speeds.get(v)!.push(reg.size / MB / ((await timeOnce(v, loc.dir, reg)) / 1000));
+      for (const v of variants) speeds.get(v)!.push(reg.size / MB / ((await timeOnce(v, loc.dir, reg, client)) / 1000));
     }
     const curl = median(speeds.get('curl')!);
     for (const v of variants) {
@@ -87,6 +109,7 @@ try {
     }
   }
 } finally {
+  client.stop();
   reg.stop();
 }
 

@@ -48,8 +48,10 @@ export interface EmbedInput extends InputBase {
   inputs: string[];
   /** Cut inputs longer than the context (default) instead of failing. */
   truncate: boolean;
-  /** Keep only the first N dimensions (then re-normalize, as Ollama does). */
+  /** Keep only the first N dimensions. */
   dimensions?: number;
+  /** Scale each vector to unit length (default true, as Ollama's `/api/embed`; its legacy `/api/embeddings` does not). */
+  normalize?: boolean;
 }
 
 /** A finished generation with the statistics both dialects report. */

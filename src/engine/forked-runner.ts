@@ -44,6 +44,9 @@ export interface ForkedRunnerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire immediately. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type StartWaiter = {
   type: 'hello' | 'loaded';
   resolve: (message: ChildMessage) => void;
@@ -199,9 +202,13 @@ export class ForkedRunner implements Runner {
   #await(type: StartWaiter['type'], timeoutMs: number, timeoutMessage: string): Promise<ChildMessage> {
     return new Promise((resolve, reject) => {
       if (this.#ended) return reject(this.#failure ?? new AppError('RUNNER_FAILED', 'runner exited'));
-      const timer = setTimeout(() => {
-        this.#kill(new AppError('RUNNER_TIMEOUT', failureMessage(timeoutMessage, this.#tail.lines())));
-      }, timeoutMs);
+      // An infinite limit (a negative duration in the config) means no timer: setTimeout would fire at once.
+      const timer =
+        timeoutMs <= MAX_TIMER_MS
+          ? setTimeout(() => {
+              this.#kill(new AppError('RUNNER_TIMEOUT', failureMessage(timeoutMessage, this.#tail.lines())));
+            }, timeoutMs)
+          : undefined;
       const done = (): void => {
         clearTimeout(timer);
         this.#startWaiter = undefined;

@@ -17,7 +17,8 @@ const session = new ChildSession({
   send,
   // node-llama-cpp is imported with the first `load`, so `hello` goes out as soon as the process runs and the
   // import's cost counts against the load timeout, not the handshake.
-  load: async (spec, calibration) => (await import('./llama-cpp/load-engine.js')).loadEngine(spec, calibration),
+  load: async (spec, calibration) =>
+    (await import('./llama-cpp/load-engine.js')).loadEngine(spec, calibration),
   // Everything is disposed: closing the channel lets the event loop drain and the process end with code 0.
   onShutdown: () => {
     if (process.connected) process.disconnect();

@@ -6,8 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { digestOf } from '../../src/lib/index.js';
-import { hashFile } from '../../src/store/index.js';
+import { blobInput } from './hash-file.js';
 import { type BlobData, type ServeFaults, serveBlob, sizeOf } from './serve-range.js';
 
 /** A repository file: bytes or a file on disk. */
@@ -86,11 +85,7 @@ export async function startHuggingFace(options: { token?: string } = {}): Promis
       const out: Record<string, string> = {};
       const entries = [];
       for (const f of files) {
-        const data: BlobData =
-          typeof f.data === 'string' || Buffer.isBuffer(f.data)
-            ? { bytes: Buffer.from(f.data) }
-            : { path: f.data.path, size: (await hashFile(f.data.path)).size };
-        const digest = 'bytes' in data ? digestOf(data.bytes) : (await hashFile(data.path)).digest;
+        const { data, digest } = await blobInput(f.data);
         const sha = digest.slice(7);
         cdnBlobs.set(sha, data);
         entries.push({ name: f.name, data, sha, lfs: f.lfs ?? f.name.endsWith('.gguf') });

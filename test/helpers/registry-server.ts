@@ -4,11 +4,10 @@
  * auth challenges, throttling, mid-stream disconnects, corrupted blobs, injected 5xx answers, uploads, and
  * counters of bytes served per blob.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { digestOf } from '../../src/lib/index.js';
-import { hashFile } from '../../src/store/index.js';
+import { blobInput } from './hash-file.js';
 import { type BlobData, type ServeFaults, serveBlob, sizeOf } from './serve-range.js';
 
 /** Options of {@link startRegistry}. */
@@ -162,11 +161,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       const [repo, tag = 'latest'] = ref.split(':') as [string, string?];
       const entries = [];
       for (const layer of layers) {
-        const data: BlobData =
-          typeof layer.data === 'string' || Buffer.isBuffer(layer.data)
-            ? { bytes: Buffer.from(layer.data) }
-            : { path: layer.data.path, size: (await hashFile(layer.data.path)).size };
-        const digest = 'bytes' in data ? digestOf(data.bytes) : (await hashFile(data.path)).digest;
+        const { data, digest } = await blobInput(layer.data);
         blobs.set(digest, data);
         entries.push({ mediaType: layer.mediaType, digest, size: sizeOf(data) });
       }
@@ -197,6 +192,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       }),
   };
   return registry;
+}
+
+function digestOf(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

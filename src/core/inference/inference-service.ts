@@ -134,10 +134,8 @@ export class InferenceService {
         { inputs: input.inputs, truncate: input.truncate },
         signal,
       );
-      const embeddings =
-        input.dimensions === undefined
-          ? out.embeddings
-          : out.embeddings.map((v) => truncateVector(v, input.dimensions!));
+      const normalize = input.normalize ?? true;
+      const embeddings = out.embeddings.map((v) => shapeVector(v, input.dimensions, normalize));
       return {
         model: input.model,
         embeddings,
@@ -222,9 +220,10 @@ function withModelContext(model: ResolvedModel, messages: ChatMessage[]): ChatMe
   return [...system, ...model.messages, ...messages];
 }
 
-/** Keep the first `n` dimensions and scale to unit length (Ollama's `dimensions`). */
-export function truncateVector(v: number[], n: number): number[] {
-  const cut = v.slice(0, n);
-  const norm = Math.hypot(...cut);
+/** Keep the first `dimensions` values (all when absent) and optionally scale to unit length. */
+export function shapeVector(v: number[], dimensions: number | undefined, normalize: boolean): number[] {
+  const cut = dimensions === undefined ? v : v.slice(0, dimensions);
+  if (!normalize) return cut;
+  const norm = Math.sqrt(cut.reduce((sum, x) => sum + x * x, 0));
   return norm === 0 ? cut : cut.map((x) => x / norm);
 }

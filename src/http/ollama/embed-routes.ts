@@ -39,6 +39,7 @@ export function embedRoutes({ inference }: AppDeps): Hono {
         model: body.model,
         inputs: [body.prompt],
         truncate: true,
+        normalize: false,
         options: body.options ?? {},
         keepAliveMs: keepAliveMs(body.keep_alive),
       },

@@ -70,11 +70,15 @@ export function textInputs(value: string | string[] | number[] | number[][], fie
 }
 
 /** Token usage of a generation. */
-export function toUsage(result: Pick<GenerateResult, 'promptTokens' | 'evalTokens'>): OpenAIUsage {
+export function toUsage(
+  result: Pick<GenerateResult, 'promptTokens' | 'evalTokens' | 'promptCachedTokens'>,
+): OpenAIUsage {
+  // OpenAI counts the whole prompt, including tokens reused from the prefix cache.
+  const prompt = result.promptTokens + (result.promptCachedTokens ?? 0);
   return {
-    prompt_tokens: result.promptTokens,
+    prompt_tokens: prompt,
     completion_tokens: result.evalTokens,
-    total_tokens: result.promptTokens + result.evalTokens,
+    total_tokens: prompt + result.evalTokens,
   };
 }
 

@@ -1,16 +1,26 @@
 /**
- * Pull throughput from a loopback registry (a separate process) against `curl` downloading the same blob from the
- * same server. Corral's time covers the whole pull: manifest, parallel ranged parts, sha256 verification, fsync,
- * commit and manifest write, measured in a long-lived plain-Node process over a compiled build
- * (`.tmp/bench-dist`), as `corral serve` runs; the tsx loader of development changes garbage collection enough
- * to skew the figure. Runs on tmpfs (/dev/shm: the network and verification pipeline, as curl writes to
- * the page cache) and on the disk (where the fsync Corral does and curl does not is paid at disk speed).
- * Rounds alternate tools so background load hits both alike; medians are reported.
+ * Pull throughput from a loopback registry (its own process) against `curl` fetching the same blob from the same
+ * server, and against `curl` followed by `sha256sum` (the same download, verified with standard tools). Corral's
+ * time covers the whole pull: manifest, ranged parts, sha256 verification, fsync, commit and manifest write. It
+ * is measured in a long-lived plain-Node process over a compiled build (`.tmp/bench-dist`), as `corral serve`
+ * runs; the tsx loader of development changes garbage collection enough to skew the figure. Runs on tmpfs
+ * (/dev/shm: the network and verification pipeline alone) and on the disk (where Corral's fsync, which curl does
+ * not do, is paid at disk speed). Rounds alternate tools so background load hits all alike; medians are reported.
  * Writes bench/results/pull.json. `PULL_BENCH_MB` (default 512) and `PULL_BENCH_ROUNDS` (default 5) adjust it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +29,16 @@ import { fileURLToPath } from 'node:url';
 const MB = 1024 * 1024;
 const SIZE_MB = Number(process.env.PULL_BENCH_MB ?? 512);
 const ROUNDS = Number(process.env.PULL_BENCH_ROUNDS ?? 5);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+type Variant = 'curl' | 'curl+sha256sum' | 'corral-1' | 'corral-4';
+interface Registry {
+  url: string;
+  host: string;
+  digest: string;
+  size: number;
+  stop(): void;
+}
 
 function blobFile(): string {
   const dir = join(tmpdir(), 'corral-bench');
@@ -32,24 +52,29 @@ function blobFile(): string {
   return path;
 }
 
-async function startRegistryProcess(path: string) {
-  const script = fileURLToPath(new URL('./helpers/registry-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
-  const info = JSON.parse(line as string) as { url: string; host: string; digest: string; size: number };
-  return { ...info, stop: () => child.kill('SIGTERM') };
-}
-
-type Variant = 'curl' | 'corral-1' | 'corral-4';
-
 function buildSources(): string {
-  const out = join(fileURLToPath(new URL('..', import.meta.url)), '.tmp', 'bench-dist');
-  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  const out = join(ROOT, '.tmp', 'bench-dist');
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    cwd: ROOT,
     stdio: 'inherit',
   });
   return out;
+}
+
+async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  const next = await createInterface({ input: stream })[Symbol.asyncIterator]().next();
+  if (next.done) throw new Error('the child process exited before answering');
+  return next.value;
+}
+
+async function startRegistry(path: string): Promise<Registry> {
+  const script = fileURLToPath(new URL('./helpers/registry-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const info = JSON.parse(await firstLine(child.stdout)) as Omit<Registry, 'stop'>;
+  return { ...info, stop: () => void child.kill('SIGTERM') };
 }
 
 /** The long-lived client process (see helpers/pull-client.mjs): one pull per request line. */
@@ -62,23 +87,30 @@ function startClient(dist: string) {
       child.stdin.write(`${dir} ${model} ${parts}\n`);
       const next = await lines.next();
       if (next.done) throw new Error('the pull client exited');
-      return (JSON.parse(next.value as string) as { ms: number }).ms;
+      return (JSON.parse(next.value) as { ms: number }).ms;
     },
-    stop: () => child.stdin.end(),
+    stop: () => void child.stdin.end(),
   };
 }
 
-type Client = ReturnType<typeof startClient>;
-
-async function timeOnce(variant: Variant, base: string, reg: { url: string; host: string; digest: string }, client: Client): Promise<number> {
+async function timeOnce(
+  variant: Variant,
+  base: string,
+  reg: Registry,
+  client: ReturnType<typeof startClient>,
+) {
   const dir = mkdtempSync(join(base, 'corral-pull-bench-'));
   try {
-    if (variant === 'curl') {
-      const start = performance.now();
-      execFileSync('curl', ['-sf', '-o', join(dir, 'blob'), `${reg.url}/v2/bench/blob/blobs/${reg.digest}`]);
-      return performance.now() - start;
+    if (variant.startsWith('corral')) {
+      return await client.pull(dir, `${reg.host}/bench/blob`, variant === 'corral-1' ? 1 : 4);
     }
-    return await client.pull(dir, `${reg.host}/bench/blob`, variant === 'corral-1' ? 1 : 4);
+    const start = performance.now();
+    execFileSync('curl', ['-sf', '-o', join(dir, 'blob'), `${reg.url}/v2/bench/blob/blobs/${reg.digest}`]);
+    if (variant === 'curl+sha256sum') {
+      const sum = execFileSync('sha256sum', [join(dir, 'blob')], { encoding: 'utf8' });
+      if (!sum.startsWith(reg.digest.slice(7))) throw new Error('curl fetched a corrupt blob');
+    }
+    return performance.now() - start;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     execFileSync('sync'); // the next run starts without this one's dirty pages
@@ -86,26 +118,48 @@ async function timeOnce(variant: Variant, base: string, reg: { url: string; host
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
 
 const path = blobFile();
 const dist = buildSources();
-const reg = await startRegistryProcess(path);
+const reg = await startRegistry(path);
 const client = startClient(dist);
-const locations = [...(existsSync('/dev/shm') ? [{ name: 'tmpfs', dir: '/dev/shm' }] : []), { name: 'disk', dir: tmpdir() }];
-const variants: Variant[] = ['curl', 'corral-1', 'corral-4'];
+const locations = [
+  ...(existsSync('/dev/shm') ? [{ name: 'tmpfs', dir: '/dev/shm' }] : []),
+  { name: 'disk', dir: tmpdir() },
+];
+const variants: Variant[] = ['curl', 'curl+sha256sum', 'corral-1', 'corral-4'];
 const loadStart = loadavg();
-const rows: Array<{ location: string; variant: Variant; mbps: number[]; median: number; best: number; vsCurl: number }> = [];
+const rows: Array<{
+  location: string;
+  variant: Variant;
+  mbps: number[];
+  median: number;
+  best: number;
+  vsCurl: number;
+  vsVerifiedCurl: number;
+}> = [];
 try {
   for (const loc of locations) {
     const speeds = new Map<Variant, number[]>(variants.map((v) => [v, []]));
     await timeOnce('corral-4', loc.dir, reg, client); // warm-up: page cache, JIT, connections
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants) speeds.get(v)!.push(reg.size / MB / ((await timeOnce(v, loc.dir, reg, client)) / 1000));
+      for (const v of variants)
+        speeds.get(v)!.push(reg.size / MB / ((await timeOnce(v, loc.dir, reg, client)) / 1000));
     }
     const curl = median(speeds.get('curl')!);
-    for (const v of variants) {
-      const mbps = speeds.get(v)!;
-      rows.push({ location: loc.name, variant: v, mbps, median: median(mbps), best: Math.max(...mbps), vsCurl: median(mbps) / curl });
+    const verified = median(speeds.get('curl+sha256sum')!);
+    for (const [variant, mbps] of speeds) {
+      const m = median(mbps);
+      rows.push({
+        location: loc.name,
+        variant,
+        mbps,
+        median: m,
+        best: Math.max(...mbps),
+        vsCurl: m / curl,
+        vsVerifiedCurl: m / verified,
+      });
     }
   }
 } finally {
@@ -113,31 +167,31 @@ try {
   reg.stop();
 }
 
-console.log(`pull throughput, ${SIZE_MB} MiB blob over loopback, median of ${ROUNDS} rounds (MiB/s)`);
-console.log('location  tool       median     best   vs curl');
+console.log(
+  `pull throughput, ${SIZE_MB} MiB blob over loopback, median of ${ROUNDS} rounds (MiB/s), ${cpus().length} cores`,
+);
+console.log('location  tool             median     best   vs curl   vs curl+sha256sum');
 for (const r of rows) {
-  console.log(
-    `${r.location.padEnd(9)} ${r.variant.padEnd(9)} ${r.median.toFixed(0).padStart(7)} ${r.best.toFixed(0).padStart(8)} ${`${(r.vsCurl * 100).toFixed(0)}%`.padStart(9)}`,
-  );
+  const cells = [
+    r.median.toFixed(0).padStart(7),
+    r.best.toFixed(0).padStart(8),
+    percent(r.vsCurl).padStart(9),
+    percent(r.vsVerifiedCurl).padStart(19),
+  ];
+  console.log(`${r.location.padEnd(9)} ${r.variant.padEnd(15)} ${cells.join(' ')}`);
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('./results/pull.json', import.meta.url),
-  `${JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      cpu: cpus()[0]?.model,
-      cores: cpus().length,
-      node: process.version,
-      bytes: reg.size,
-      rounds: ROUNDS,
-      loadStart,
-      loadEnd: loadavg(),
-      target: 0.8,
-      note: 'corral-N: Corral pull with N parallel parts, including sha256 verification, fsync and commit',
-      results: rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
+const result = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  node: process.version,
+  bytes: reg.size,
+  rounds: ROUNDS,
+  loadStart,
+  loadEnd: loadavg(),
+  target: 0.8,
+  note: 'corral-N: a Corral pull with N parallel parts, sha256 verification, fsync and commit included',
+  results: rows,
+};
+writeFileSync(new URL('./results/pull.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

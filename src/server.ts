@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { redactConfig, type Config } from './config/index.js';
-import { InferenceService, Scheduler } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { createApp } from './http/index.js';
+import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
-import { ModelPuller, ModelPusher, ModelStore, StoreModelCatalog } from './store/index.js';
+import { ModelPuller, ModelPusher, ModelStore } from './store/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -31,7 +31,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
   const store = await ModelStore.open(config.models, { logger: log.child({ component: 'store' }) });
   const cores = config.threads > 0 ? config.threads : availableParallelism();
-  const scheduler = new Scheduler({
+  const { scheduler, inference } = createInferenceStack({
+    config,
+    store,
     runnerFactory: createProcessRunnerFactory({
       log: log.child({ component: 'runner' }),
       loadTimeoutMs: config.loadTimeout,
@@ -40,19 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }),
     memory: new SystemMemory(config.memoryLimit > 0 ? { limitBytes: config.memoryLimit } : {}),
     coreBudget: cores,
-    maxLoadedModels: config.maxLoadedModels,
-    maxQueue: config.maxQueue,
-    numParallel: config.numParallel,
-    defaultKeepAliveMs: config.keepAlive,
-    loadTimeoutMs: config.loadTimeout,
-    gpu: config.gpu,
-    log: log.child({ component: 'scheduler' }),
-  });
-  const inference = new InferenceService({
-    scheduler,
-    catalog: new StoreModelCatalog(store),
-    defaultContextLength: config.contextLength,
-    log: log.child({ component: 'inference' }),
+    log,
   });
   const puller = await ModelPuller.open({
     store,

@@ -12,5 +12,7 @@ const registry = await startRegistry();
 const { digests } = await registry.addModel('bench/blob:latest', [
   { mediaType: 'application/vnd.ollama.image.model', data: { path } },
 ]);
-console.log(JSON.stringify({ url: registry.url, host: registry.host, digest: digests[0], size: statSync(path).size }));
+console.log(
+  JSON.stringify({ url: registry.url, host: registry.host, digest: digests[0], size: statSync(path).size }),
+);
 process.once('SIGTERM', () => void registry.close().then(() => process.exit(0)));

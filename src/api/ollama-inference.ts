@@ -3,6 +3,7 @@
  * `/api/ps`), following Ollama's `docs/api.md`. Browser-safe.
  */
 import { z } from 'zod';
+import type { ModelDetails } from './ollama-models.js';
 
 /** `keep_alive`: seconds as a number, or a duration string such as `5m`; negative keeps the model loaded. */
 export const keepAliveSchema = z.union([z.number(), z.string()]);
@@ -170,14 +171,7 @@ export interface RunningModel {
   model: string;
   size: number;
   digest: string;
-  details: {
-    parent_model: string;
-    format: string;
-    family: string;
-    families: string[] | null;
-    parameter_size: string;
-    quantization_level: string;
-  };
+  details: ModelDetails;
   expires_at: string;
   size_vram: number;
   context_length: number;

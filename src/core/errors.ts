@@ -79,7 +79,8 @@ export const errorCatalog = {
   },
   NETWORK_ERROR: {
     status: 502,
-    description: 'A model registry or Hugging Face could not be reached, or the connection kept failing after retries.',
+    description:
+      'A model registry or Hugging Face could not be reached, or the connection kept failing after retries.',
   },
   INSUFFICIENT_DISK: {
     status: 507,

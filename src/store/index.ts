@@ -11,7 +11,7 @@ export { ManifestStore, type StoredManifest } from './manifest-store.js';
 export { WriteLease } from './write-lease.js';
 export type { CreateOptions, CreateProgress } from './create-model.js';
 export type { ShowResult } from './show-model.js';
-export type { ModelSummary, OllamaModelDetails, StoredModel } from './stored-model.js';
+export type { ModelSummary, StoredModel } from './stored-model.js';
 export {
   parseModelfile,
   renderModelfile,

@@ -6,7 +6,8 @@ import { describeGguf, readGguf } from '../gguf/index.js';
 import { formatParametersText, type Parameters } from './model-parameters.js';
 import { modelInfoOf } from './model-info.js';
 import { modelInstructions, type ModelMessage, renderModelfile } from './modelfile.js';
-import type { OllamaModelDetails, StoredModel } from './stored-model.js';
+import type { ModelDetails } from '../api/index.js';
+import type { StoredModel } from './stored-model.js';
 
 /** The `/api/show` view of a model. */
 export interface ShowResult {
@@ -21,7 +22,7 @@ export interface ShowResult {
   /** All LICENSE layers joined by newlines. */
   license: string;
   messages: ModelMessage[];
-  details: OllamaModelDetails;
+  details: ModelDetails;
   /** GGUF metadata (see `modelInfoOf`); empty when the model has no GGUF layer. */
   modelInfo: Record<string, unknown>;
   modifiedAt: Date;

@@ -4,6 +4,7 @@
  * {@link MAX_TEXT_LAYER} bytes is refused as corruption rather than loaded into memory.
  */
 import { readFile } from 'node:fs/promises';
+import type { ModelDetails } from '../api/index.js';
 import {
   AppError,
   type Layer,
@@ -23,16 +24,6 @@ import type { ModelMessage } from './modelfile.js';
 /** Largest template/system/params/messages/license/config blob read into memory. */
 export const MAX_TEXT_LAYER = 16 * 1024 * 1024;
 
-/** Model details in Ollama's wire shape (`/api/tags`, `/api/show`). */
-export interface OllamaModelDetails {
-  parent_model: string;
-  format: string;
-  family: string;
-  families: string[] | null;
-  parameter_size: string;
-  quantization_level: string;
-}
-
 /** A model in the list: what `/api/tags` shows. */
 export interface ModelSummary {
   name: ModelName;
@@ -42,7 +33,7 @@ export interface ModelSummary {
   /** Config plus every layer, in bytes. */
   size: number;
   modifiedAt: Date;
-  details: OllamaModelDetails;
+  details: ModelDetails;
 }
 
 /** A model resolved from its manifest. */
@@ -71,7 +62,7 @@ export async function loadSummary(
     manifest.config.digest,
   );
   const model = manifest.layers.find((l) => l.mediaType === LayerMediaType.model);
-  const details: OllamaModelDetails = {
+  const details: ModelDetails = {
     parent_model: model?.from ?? '',
     format: config.model_format ?? '',
     family: config.model_family ?? '',

@@ -15,7 +15,9 @@ export async function hashFile(path: string): Promise<{ digest: string; size: nu
 }
 
 /** A blob given as bytes, text or a file, with its digest. */
-export async function blobInput(input: Buffer | string | { path: string }): Promise<{ data: BlobData; digest: string }> {
+export async function blobInput(
+  input: Buffer | string | { path: string },
+): Promise<{ data: BlobData; digest: string }> {
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     const bytes = Buffer.from(input);
     return { data: { bytes }, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };

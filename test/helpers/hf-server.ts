@@ -72,9 +72,15 @@ export async function startHuggingFace(options: { token?: string } = {}): Promis
       return json(res, 200, { id: info[1], modelId: info[1], sha: 'c0ffee', private: false, siblings });
     }
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/main\/(.+)$/.exec(url.pathname);
-    const file = resolve ? repos.get(resolve[1] as string)?.find((f) => f.name === decodeURIComponent(resolve[2] as string)) : undefined;
+    const file = resolve
+      ? repos.get(resolve[1] as string)?.find((f) => f.name === decodeURIComponent(resolve[2] as string))
+      : undefined;
     if (!file) return json(res, 404, { error: 'Entry not found' });
-    res.writeHead(302, { location: `${cdn.url}/blobs/${file.sha}`, 'x-linked-etag': `"${file.sha}"`, 'x-linked-size': sizeOf(file.data) });
+    res.writeHead(302, {
+      location: `${cdn.url}/blobs/${file.sha}`,
+      'x-linked-etag': `"${file.sha}"`,
+      'x-linked-size': sizeOf(file.data),
+    });
     return res.end();
   });
 

@@ -44,8 +44,12 @@ export interface TestRegistry {
   bytesServed(digest?: string): number;
   resetCounters(): void;
   /** Publish a model; returns its manifest and the digests of its layers (config last). */
-  addModel(ref: string, layers: LayerInput[], config?: object): Promise<{ manifest: object; digests: string[] }>;
-  /** Faults for one blob; `disconnectAfter` applies to the next response only. */
+  addModel(
+    ref: string,
+    layers: LayerInput[],
+    config?: object,
+  ): Promise<{ manifest: object; digests: string[] }>;
+  /** Faults for one blob; `disconnectAfter` and `stallAfter` apply to the next response only. */
   setFault(digest: string, faults: ServeFaults): void;
   /** The next `count` manifest or blob requests fail with `status`. */
   failNext(count: number, status?: number): void;
@@ -73,16 +77,24 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
 
   const serve = async (req: IncomingMessage, res: ServerResponse, digest: string) => {
     const blob = blobs.get(digest);
-    if (blob === undefined) return json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] });
+    if (blob === undefined)
+      return json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] });
     const f = { throttle: options.throttle, ...faults.get(digest) };
-    if (f.disconnectAfter !== undefined) faults.set(digest, { ...f, disconnectAfter: undefined });
+    if (f.disconnectAfter !== undefined || f.stallAfter !== undefined) {
+      faults.set(digest, { ...f, disconnectAfter: undefined, stallAfter: undefined });
+    }
     await serveBlob(req, res, blob, f, count(digest));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', base);
     const { method = 'GET' } = req;
-    requests.push({ method, path: url.pathname, range: req.headers.range, authorization: req.headers.authorization });
+    requests.push({
+      method,
+      path: url.pathname,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+    });
     if (url.pathname === '/token') {
       const scope = url.searchParams.get('scope') ?? '';
       const repo = /^repository:([^:]+):/.exec(scope)?.[1] ?? '';
@@ -113,8 +125,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         return res.writeHead(201).end();
       }
       const body = manifests.get(`${key}:${rest}`);
-      if (body === undefined) return json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
-      res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json', 'content-length': body.length });
+      if (body === undefined)
+        return json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
+      res.writeHead(200, {
+        'content-type': 'application/vnd.docker.distribution.manifest.v2+json',
+        'content-length': body.length,
+      });
       return res.end(method === 'HEAD' ? undefined : body);
     }
     if (rest === 'uploads/' && method === 'POST') {
@@ -126,7 +142,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     if (upload && method === 'PUT') {
       const body = await readBody(req);
       const digest = url.searchParams.get('digest') ?? '';
-      if (digestOf(body) !== digest) return json(res, 400, { errors: [{ code: 'DIGEST_INVALID', message: 'digest mismatch' }] });
+      if (digestOf(body) !== digest)
+        return json(res, 400, { errors: [{ code: 'DIGEST_INVALID', message: 'digest mismatch' }] });
       blobs.set(digest, { bytes: body });
       return res.writeHead(201, { location: `/v2/${ns}/${model}/blobs/${digest}` }).end();
     }
@@ -165,13 +182,19 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         blobs.set(digest, data);
         entries.push({ mediaType: layer.mediaType, digest, size: sizeOf(data) });
       }
-      const configBytes = Buffer.from(JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: entries.map((e) => e.digest) } }));
+      const configBytes = Buffer.from(
+        JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: entries.map((e) => e.digest) } }),
+      );
       const configDigest = digestOf(configBytes);
       blobs.set(configDigest, { bytes: configBytes });
       const manifest = {
         schemaVersion: 2,
         mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-        config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: configDigest, size: configBytes.length },
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: configDigest,
+          size: configBytes.length,
+        },
         layers: entries,
       };
       manifests.set(`${repo.toLowerCase()}:${tag}`, Buffer.from(JSON.stringify(manifest)));

@@ -14,6 +14,8 @@ export interface ServeFaults {
   throttle?: number;
   /** Cut the connection after this many bytes of this response (once per fault). */
   disconnectAfter?: number;
+  /** Stop sending after this many bytes, keeping the connection open, until the client gives up (once). */
+  stallAfter?: number;
   /** Flip one byte in the middle of the blob. */
   corrupt?: boolean;
   /** Ignore `Range` and always send the whole blob with 200. */
@@ -27,11 +29,16 @@ export function sizeOf(blob: BlobData): number {
 
 async function* chunksOf(blob: BlobData, start: number, end: number): AsyncGenerator<Buffer> {
   if ('bytes' in blob) {
-    for (let at = start; at < end; at += 64 * 1024) yield blob.bytes.subarray(at, Math.min(end, at + 64 * 1024));
+    for (let at = start; at < end; at += 64 * 1024)
+      yield blob.bytes.subarray(at, Math.min(end, at + 64 * 1024));
     return;
   }
   if (end <= start) return;
-  yield* createReadStream(blob.path, { start, end: end - 1, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+  yield* createReadStream(blob.path, {
+    start,
+    end: end - 1,
+    highWaterMark: 256 * 1024,
+  }) as AsyncIterable<Buffer>;
 }
 
 /**
@@ -62,7 +69,11 @@ export async function serveBlob(
       'content-type': 'application/octet-stream',
     });
   } else {
-    res.writeHead(200, { 'content-length': size, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' });
+    res.writeHead(200, {
+      'content-length': size,
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+    });
   }
   if (req.method === 'HEAD') return void res.end();
   const middle = Math.floor(size / 2);
@@ -74,6 +85,10 @@ export async function serveBlob(
     if (faults.corrupt && middle >= at && middle < at + chunk.length) {
       chunk = Buffer.from(chunk);
       chunk[middle - at] = (chunk[middle - at] as number) ^ 0xff;
+    }
+    if (faults.stallAfter !== undefined && sent + chunk.length > faults.stallAfter) {
+      await new Promise<void>((resolve) => res.once('close', resolve));
+      return;
     }
     if (faults.disconnectAfter !== undefined && sent + chunk.length > faults.disconnectAfter) {
       const head = chunk.subarray(0, Math.max(0, faults.disconnectAfter - sent));

@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { InferenceService, Scheduler, silentLogger, type RunnerFactory } from '../../src/core/index.js';
+import {
+  silentLogger,
+  type InferenceService,
+  type RunnerFactory,
+  type Scheduler,
+} from '../../src/core/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
 import { createApp } from '../../src/http/index.js';
-import { ModelPuller, ModelPusher, ModelStore, StoreModelCatalog } from '../../src/store/index.js';
+import { createInferenceStack } from '../../src/inference-stack.js';
+import { ModelPuller, ModelPusher, ModelStore } from '../../src/store/index.js';
 
 export interface TestApp {
   app: Hono;
@@ -34,21 +40,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = loadConfig({ env: { CORRAL_HOME: home, CORRAL_NUM_PARALLEL: '2', ...options.env } });
   const store = await ModelStore.open(config.models);
   const memoryBytes = options.memoryBytes ?? 8 * 2 ** 30;
-  const scheduler = new Scheduler({
+  const { scheduler, inference } = createInferenceStack({
+    config,
+    store,
     runnerFactory: options.runnerFactory ?? createProcessRunnerFactory({ log: silentLogger }),
     memory: { available: () => Promise.resolve({ freeBytes: memoryBytes, totalBytes: memoryBytes }) },
     coreBudget: 2,
-    maxLoadedModels: config.maxLoadedModels,
-    maxQueue: config.maxQueue,
-    numParallel: config.numParallel,
-    defaultKeepAliveMs: config.keepAlive,
     log: silentLogger,
-  });
-  const inference = new InferenceService({
-    scheduler,
-    catalog: new StoreModelCatalog(store),
-    defaultContextLength: 512,
-    log: silentLogger,
+    contextLength: 512,
   });
   const puller = await ModelPuller.open({
     store,

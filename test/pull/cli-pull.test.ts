@@ -33,7 +33,9 @@ describe('corral pull / push', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('pulling manifest');
     for (const [i, d] of digests.entries()) {
-      expect(lines[i + 1]).toMatch(new RegExp(`^pulling ${d.slice(7, 19)} 100% ▕█{20}▏ \\d+(\\.\\d)? (B|KB|MB)$`));
+      expect(lines[i + 1]).toMatch(
+        new RegExp(`^pulling ${d.slice(7, 19)} 100% ▕█{20}▏ \\d+(\\.\\d)? (B|KB|MB)$`),
+      );
     }
     expect(lines.slice(-3)).toEqual(['verifying sha256 digest', 'writing manifest', 'success']);
     expect((await corral('list')).stdout).toContain(`${registry.host}/cli/tiny:latest`);
@@ -43,7 +45,9 @@ describe('corral pull / push', () => {
     expect((await corral('cp', `${registry.host}/cli/tiny`, `${registry.host}/cli/copy:v2`)).code).toBe(0);
     const r = await corral('push', `${registry.host}/cli/copy:v2`, '--insecure');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^retrieving manifest\n(pushing [0-9a-f]{12} 100% .*\n)+pushing manifest\nsuccess\n$/);
+    expect(r.stdout).toMatch(
+      /^retrieving manifest\n(pushing [0-9a-f]{12} 100% .*\n)+pushing manifest\nsuccess\n$/,
+    );
     expect(registry.manifestOf('cli/copy:v2')).toBeDefined();
   });
 

@@ -56,7 +56,10 @@ describe('pulling from Hugging Face', () => {
       'writing manifest',
       'success',
     ]);
-    expect(lines.filter((l) => l.digest === digest).at(-1)).toMatchObject({ total: q4.length, completed: q4.length });
+    expect(lines.filter((l) => l.digest === digest).at(-1)).toMatchObject({
+      total: q4.length,
+      completed: q4.length,
+    });
     expect(hf.cdnAuthorizations).toEqual([]); // the token stays with the Hub's own origin
 
     const show = (await (await t.json('POST', '/api/show', { model: 'hf.co/acme/Tiny-GGUF' })).json()) as {

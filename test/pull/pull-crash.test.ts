@@ -22,7 +22,14 @@ let size: number;
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'corral-pull-crash-'));
   // ~35 MB, the same fixture as the create crash test (generated once per machine).
-  const options = { nEmbd: 512, nLayer: 4, nFf: 2048, vocabSize: 1024, fileType: 'F16' as const, name: 'crash' };
+  const options = {
+    nEmbd: 512,
+    nLayer: 4,
+    nFf: 2048,
+    vocabSize: 1024,
+    fileType: 'F16' as const,
+    name: 'crash',
+  };
   const path = await cachedFixture({ crash: options }, (p) => writeTinyModel(p, options));
   registry = await startRegistry({ redirect: true });
   const published = await registry.addModel('crash/big:latest', [
@@ -87,7 +94,12 @@ describe('SIGKILL during a pull', () => {
       expect((await client.pulls()).pulls).toEqual([]);
       expect((await checkStoreConsistency(join(home, 'models'))).problems).toEqual([]);
 
-      const answer = await client.generate({ model, prompt: 'hi', stream: false, options: { num_predict: 2 } });
+      const answer = await client.generate({
+        model,
+        prompt: 'hi',
+        stream: false,
+        options: { num_predict: 2 },
+      });
       expect(answer.done).toBe(true);
     } finally {
       second.child.kill('SIGTERM');

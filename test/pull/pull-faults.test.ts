@@ -21,7 +21,13 @@ let puller: ModelPuller;
 let n = 0;
 
 async function openPuller(extra: Partial<ModelPullerOptions> = {}): Promise<ModelPuller> {
-  return ModelPuller.open({ store, maxParts: 4, retry: { retries: 4, baseMs: 5, maxMs: 50 }, checkpointMs: 50, ...extra });
+  return ModelPuller.open({
+    store,
+    maxParts: 4,
+    retry: { retries: 4, baseMs: 5, maxMs: 50 },
+    checkpointMs: 50,
+    ...extra,
+  });
 }
 
 /** Publish a fresh model (own blob digest, so counters are per test) and return its name and blob digest. */
@@ -35,7 +41,11 @@ async function publish(ns = 'faults'): Promise<{ name: string; digest: string; d
 }
 
 const partialFiles = () => readdirSync(join(dir, 'pulls', 'blobs'));
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 
 beforeAll(async () => {
   blob = randomBytes(SIZE);
@@ -60,8 +70,20 @@ describe('pulling through faults', () => {
     await puller.pull(name, { insecure: true });
     expect(readFileSync(store.blobPath(digest)).equals(data)).toBe(true);
     expect(registry.bytesServed(digest)).toBeLessThan(data.length + 2 * MB);
-    expect(registry.requests.filter((r) => r.range !== undefined && r.path.includes(digest.slice(7))).length).toBeGreaterThan(3);
+    expect(
+      registry.requests.filter((r) => r.range !== undefined && r.path.includes(digest.slice(7))).length,
+    ).toBeGreaterThan(3);
     expect(partialFiles()).toEqual([]);
+  });
+
+  it('retries a connection that stalls, from where it stopped', async () => {
+    await puller.close();
+    puller = await openPuller({ idleTimeoutMs: 300 });
+    const { name, digest, data } = await publish();
+    registry.setFault(digest, { stallAfter: 3 * MB });
+    await puller.pull(name, { insecure: true });
+    expect(readFileSync(store.blobPath(digest)).equals(data)).toBe(true);
+    expect(registry.bytesServed(digest)).toBeLessThan(data.length + 2 * MB);
   });
 
   it('never installs a corrupted blob, and removes its partial data', async () => {
@@ -73,7 +95,10 @@ describe('pulling through faults', () => {
     expect(await store.hasBlob(digest)).toBe(false);
     expect(await store.get(name)).toBeUndefined();
     expect(partialFiles()).toEqual([]);
-    expect((await puller.list())[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/corrupt/) });
+    expect((await puller.list())[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/corrupt/),
+    });
   });
 
   it('retries 5xx answers with backoff', async () => {
@@ -98,7 +123,9 @@ describe('pulling through faults', () => {
     registry.resetCounters();
     const err = await failure(puller.pull(name, { insecure: true }));
     expect(isAppError(err, 'INSUFFICIENT_DISK')).toBe(true);
-    expect((err as Error).message).toMatch(/not enough disk space .* needs 25\.\d MB more, but only 10\.5 MB is free/);
+    expect((err as Error).message).toMatch(
+      /not enough disk space .* needs 25\.\d MB more, but only 10\.5 MB is free/,
+    );
     expect(registry.bytesServed()).toBe(0);
   });
 
@@ -129,13 +156,18 @@ describe('pulling through faults', () => {
       puller.pull(name, {
         insecure: true,
         signal: stop.signal,
-        onProgress: (p) => p.digest === digest && (p.completed ?? 0) > 10 * MB && stop.abort(new Error('client went away')),
+        onProgress: (p) =>
+          p.digest === digest && (p.completed ?? 0) > 10 * MB && stop.abort(new Error('client went away')),
       }),
     );
     expect(await pulling).toBeInstanceOf(Error);
     await new Promise((r) => setTimeout(r, 100)); // the download stops once its last follower left
     const [entry] = await puller.list();
-    expect(entry).toMatchObject({ model: `${name}:latest`, state: 'interrupted', error: expect.stringMatching(/was interrupted/) });
+    expect(entry).toMatchObject({
+      model: `${name}:latest`,
+      state: 'interrupted',
+      error: expect.stringMatching(/was interrupted/),
+    });
     expect(entry!.total).toBeGreaterThan(data.length); // the model blob, the system prompt and the config
     expect(entry!.completed).toBeGreaterThan(8 * MB);
     expect(partialFiles().length).toBe(2);

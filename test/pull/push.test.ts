@@ -44,16 +44,24 @@ describe('POST /api/push', () => {
     ]);
     for (const d of digests) {
       expect(registry.hasBlob(d)).toBe(true);
-      expect(out.filter((l) => l.digest === d).at(-1)).toMatchObject({ completed: expect.any(Number) as number });
+      expect(out.filter((l) => l.digest === d).at(-1)).toMatchObject({
+        completed: expect.any(Number) as number,
+      });
     }
-    expect(registry.manifestOf('team/tiny:v1')).toMatchObject({ layers: local.manifest.layers.map((l) => ({ digest: l.digest })) });
+    expect(registry.manifestOf('team/tiny:v1')).toMatchObject({
+      layers: local.manifest.layers.map((l) => ({ digest: l.digest })),
+    });
   });
 
   it('skips blobs the registry already has', async () => {
     registry.resetCounters();
     const res = await t.json('POST', '/api/push', { model: name, insecure: true, stream: false });
     expect(await res.json()).toEqual({ status: 'success' });
-    expect(registry.requests.filter((r) => r.method === 'POST' || (r.method === 'PUT' && r.path.includes('/uploads/')))).toEqual([]);
+    expect(
+      registry.requests.filter(
+        (r) => r.method === 'POST' || (r.method === 'PUT' && r.path.includes('/uploads/')),
+      ),
+    ).toEqual([]);
   });
 
   it('round-trips: another server pulls what was pushed', async () => {
@@ -61,7 +69,9 @@ describe('POST /api/push', () => {
     try {
       const res = await other.json('POST', '/api/pull', { model: name, insecure: true, stream: false });
       expect(await res.json()).toEqual({ status: 'success' });
-      const show = (await (await other.json('POST', '/api/show', { model: name })).json()) as { system: string };
+      const show = (await (await other.json('POST', '/api/show', { model: name })).json()) as {
+        system: string;
+      };
       expect(show.system).toBe('pushed');
     } finally {
       await other.close();
@@ -69,12 +79,23 @@ describe('POST /api/push', () => {
   });
 
   it('fails clearly for a missing model and a registry that refuses the push', async () => {
-    const missing = await t.json('POST', '/api/push', { model: `${registry.host}/team/none`, insecure: true, stream: false });
+    const missing = await t.json('POST', '/api/push', {
+      model: `${registry.host}/team/none`,
+      insecure: true,
+      stream: false,
+    });
     expect(missing.status).toBe(404);
     registry.privateRepos.add('team/locked');
-    const copied = await t.json('POST', '/api/copy', { source: name, destination: `${registry.host}/team/locked` });
+    const copied = await t.json('POST', '/api/copy', {
+      source: name,
+      destination: `${registry.host}/team/locked`,
+    });
     expect(copied.status).toBe(200);
-    const refused = await t.json('POST', '/api/push', { model: `${registry.host}/team/locked`, insecure: true, stream: false });
+    const refused = await t.json('POST', '/api/push', {
+      model: `${registry.host}/team/locked`,
+      insecure: true,
+      stream: false,
+    });
     expect(refused.status).toBe(401);
   });
 });

@@ -30,7 +30,10 @@ beforeAll(async () => {
   ({ digests } = await registry.addModel('library/tiny:q1', [
     { mediaType: 'application/vnd.ollama.image.model', data: modelBytes },
     { mediaType: 'application/vnd.ollama.image.system', data: 'You are a test.' },
-    { mediaType: 'application/vnd.ollama.image.params', data: JSON.stringify({ temperature: 0, num_ctx: 256 }) },
+    {
+      mediaType: 'application/vnd.ollama.image.params',
+      data: JSON.stringify({ temperature: 0, num_ctx: 256 }),
+    },
     { mediaType: 'application/vnd.ollama.image.license', data: 'MIT' },
   ]));
 });
@@ -41,7 +44,10 @@ afterAll(async () => {
 
 describe('POST /api/pull from a registry', () => {
   it("streams Ollama's status lines and installs a usable multi-layer model", async () => {
-    const res = await t.json('POST', '/api/pull', { model: `${registry.host}/library/tiny:q1`, insecure: true });
+    const res = await t.json('POST', '/api/pull', {
+      model: `${registry.host}/library/tiny:q1`,
+      insecure: true,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
     const out = await lines(res);
@@ -64,12 +70,16 @@ describe('POST /api/pull from a registry', () => {
     expect(registry.requests.some((r) => r.path.startsWith('/storage/'))).toBe(true);
     expect(registry.bytesServed(digests[0])).toBe(modelBytes.length);
 
-    const tags = (await (await t.app.request('/api/tags')).json()) as { models: Array<{ name: string; digest: string }> };
+    const tags = (await (await t.app.request('/api/tags')).json()) as {
+      models: Array<{ name: string; digest: string }>;
+    };
     const listed = tags.models.find((m) => m.name === `${registry.host}/library/tiny:q1`);
     // The manifest is stored byte for byte, so its digest is the registry's.
     expect(listed?.digest).toBe(digestOf(JSON.stringify(registry.manifestOf('library/tiny:q1'))).slice(7));
 
-    const show = (await (await t.json('POST', '/api/show', { model: `${registry.host}/library/tiny:q1` })).json()) as {
+    const show = (await (
+      await t.json('POST', '/api/show', { model: `${registry.host}/library/tiny:q1` })
+    ).json()) as {
       system: string;
       license: string;
     };
@@ -89,25 +99,43 @@ describe('POST /api/pull from a registry', () => {
 
   it('pulls again without downloading what the store has, and answers stream: false with one object', async () => {
     registry.resetCounters();
-    const res = await t.json('POST', '/api/pull', { model: `${registry.host}/library/tiny:q1`, insecure: true, stream: false });
+    const res = await t.json('POST', '/api/pull', {
+      model: `${registry.host}/library/tiny:q1`,
+      insecure: true,
+      stream: false,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'success' });
     expect(registry.bytesServed()).toBe(0);
   });
 
   it('names the model when the registry has no such manifest', async () => {
-    const res = await t.json('POST', '/api/pull', { model: `${registry.host}/library/nope:1`, insecure: true, stream: false });
+    const res = await t.json('POST', '/api/pull', {
+      model: `${registry.host}/library/nope:1`,
+      insecure: true,
+      stream: false,
+    });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: string }).error).toMatch(/model ".*library\/nope:1" not found in registry/);
-    const streamed = await lines(await t.json('POST', '/api/pull', { model: `${registry.host}/library/nope:1`, insecure: true }));
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /model ".*library\/nope:1" not found in registry/,
+    );
+    const streamed = await lines(
+      await t.json('POST', '/api/pull', { model: `${registry.host}/library/nope:1`, insecure: true }),
+    );
     expect(streamed[0]).toEqual({ status: 'pulling manifest' });
     expect(streamed.at(-1)?.error).toMatch(/not found/);
   });
 
   it('reports a registry that refuses access as unauthorized', async () => {
-    await registry.addModel('secret/model:latest', [{ mediaType: 'application/vnd.ollama.image.model', data: 'x' }]);
+    await registry.addModel('secret/model:latest', [
+      { mediaType: 'application/vnd.ollama.image.model', data: 'x' },
+    ]);
     registry.privateRepos.add('secret/model');
-    const res = await t.json('POST', '/api/pull', { model: `${registry.host}/secret/model`, insecure: true, stream: false });
+    const res = await t.json('POST', '/api/pull', {
+      model: `${registry.host}/secret/model`,
+      insecure: true,
+      stream: false,
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toMatch(/refused a token/);
   });
@@ -120,9 +148,24 @@ describe('POST /api/pull from a registry', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('lists no pulls when none runs, and answers a cancel of nothing with 404', async () => {
+    expect(await (await t.app.request('/api/pulls')).json()).toEqual({ pulls: [] });
+    const res = await t.json('DELETE', '/api/pull', { model: `${registry.host}/library/tiny:q1` });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /no pull of .* is in progress or interrupted/,
+    );
+  });
+
   it('fails clearly when the registry cannot be reached', async () => {
-    const res = await t.json('POST', '/api/pull', { model: '127.0.0.1:1/library/x', insecure: true, stream: false });
+    const res = await t.json('POST', '/api/pull', {
+      model: '127.0.0.1:1/library/x',
+      insecure: true,
+      stream: false,
+    });
     expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: string }).error).toMatch(/failed after \d+ attempts: .*ECONNREFUSED/);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /failed after \d+ attempts: .*ECONNREFUSED/,
+    );
   }, 120_000);
 });

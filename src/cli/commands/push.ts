@@ -13,7 +13,10 @@ export const pushCommand: Command = {
     if (model === undefined || positionals.length > 1) throw new UsageError('expected one MODEL name');
     const progress = new ProgressPrinter(io.stdout);
     try {
-      await clientFor(io).push({ model, insecure: values.insecure }, { onProgress: (p) => progress.update(p) });
+      await clientFor(io).push(
+        { model, insecure: values.insecure },
+        { onProgress: (p) => progress.update(p) },
+      );
     } finally {
       progress.finishLine();
     }

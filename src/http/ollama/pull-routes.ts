@@ -21,12 +21,26 @@ type Transfer = (emit: (p: PullProgress) => void, signal: AbortSignal) => Promis
 /** The wire form of a recorded pull. */
 export function toPullEntry(s: PullStatus): PullEntry {
   const { model, state, total, completed, startedAt, updatedAt, error } = s;
-  return { model, state, total, completed, started_at: startedAt, updated_at: updatedAt, ...(error ? { error } : {}) };
+  return {
+    model,
+    state,
+    total,
+    completed,
+    started_at: startedAt,
+    updated_at: updatedAt,
+    ...(error ? { error } : {}),
+  };
 }
 
 export function pullRoutes({ puller, pusher, log }: AppDeps): Hono {
   const app = new Hono();
-  const respond = async (request: Request, stream: boolean | undefined, what: string, model: string, run: Transfer) => {
+  const respond = async (
+    request: Request,
+    stream: boolean | undefined,
+    what: string,
+    model: string,
+    run: Transfer,
+  ) => {
     if (stream === false) {
       await run(() => undefined, request.signal);
       return Response.json({ status: 'success' });

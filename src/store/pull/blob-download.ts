@@ -138,7 +138,10 @@ export class BlobDownload {
             policy: this.#o.retry,
             signal,
             onRetry: (err, attempt) =>
-              this.#o.log.info({ digest: this.digest, offset: part.offset, attempt, err: String(err) }, 'retrying part'),
+              this.#o.log.info(
+                { digest: this.digest, offset: part.offset, attempt, err: String(err) },
+                'retrying part',
+              ),
           },
         ).catch((err: unknown) => {
           stop.abort(err); // one part failed for good: stop the others, the download fails

@@ -74,7 +74,8 @@ export class BlobDownloads {
     } finally {
       clearInterval(timer);
       entry.waiters--;
-      if (entry.waiters === 0) this.#stop(req.digest, new AppError('CANCELLED', 'the pull was cancelled'), entry);
+      if (entry.waiters === 0)
+        this.#stop(req.digest, new AppError('CANCELLED', 'the pull was cancelled'), entry);
     }
   }
 

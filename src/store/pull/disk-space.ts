@@ -17,7 +17,12 @@ export const statfsFreeBytes: FreeBytes = async (dir) => {
 };
 
 /** Throw `INSUFFICIENT_DISK` when `needed` bytes do not fit in the free space of `dir`. */
-export async function ensureDiskSpace(freeBytes: FreeBytes, dir: string, needed: number, what: string): Promise<void> {
+export async function ensureDiskSpace(
+  freeBytes: FreeBytes,
+  dir: string,
+  needed: number,
+  what: string,
+): Promise<void> {
   if (needed <= 0) return;
   const free = await freeBytes(dir);
   if (needed > free) {

@@ -14,13 +14,19 @@ import type { RangeSource } from './range-source.js';
 export type SourceFor = (digest: string) => RangeSource;
 
 /** Make sure every layer is in the store, downloading the missing ones. */
-export async function fetchLayers(ctx: PullContext, job: PullJob, layers: LayerRef[], sourceFor: SourceFor): Promise<void> {
+export async function fetchLayers(
+  ctx: PullContext,
+  job: PullJob,
+  layers: LayerRef[],
+  sourceFor: SourceFor,
+): Promise<void> {
   let needed = 0;
   const missing = new Set<string>();
   for (const layer of layers) {
     if (await ctx.store.hasBlob(layer.digest)) continue;
     missing.add(layer.digest);
-    needed += layer.size - (ctx.downloads.progress(layer.digest) ?? (await ctx.partials.completed(layer.digest)));
+    needed +=
+      layer.size - (ctx.downloads.progress(layer.digest) ?? (await ctx.partials.completed(layer.digest)));
   }
   await ensureDiskSpace(ctx.freeBytes, ctx.store.root, needed, job.name.display);
   for (const { digest, size } of layers) {
@@ -60,7 +66,10 @@ export async function fetchAndWrite(
       return;
     } catch (err) {
       if (attempt > 0 || !isAppError(err, 'BLOB_NOT_FOUND')) throw err;
-      ctx.log.warn({ model: job.name.toString(), err: err.message }, 'a pulled blob vanished; fetching it again');
+      ctx.log.warn(
+        { model: job.name.toString(), err: err.message },
+        'a pulled blob vanished; fetching it again',
+      );
     } finally {
       lease.release();
     }
@@ -68,6 +77,10 @@ export async function fetchAndWrite(
 }
 
 /** Write a manifest with its exact bytes. */
-export function manifestWriter(name: ModelName, manifest: Manifest, bytes: Uint8Array): (lease: WriteLease) => Promise<void> {
+export function manifestWriter(
+  name: ModelName,
+  manifest: Manifest,
+  bytes: Uint8Array,
+): (lease: WriteLease) => Promise<void> {
   return (lease) => lease.writeManifest(name, manifest, bytes);
 }

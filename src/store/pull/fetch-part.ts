@@ -50,7 +50,9 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
   let skip = pos - opened.start; // bytes before our range, when the server ignored the Range header
   const bufferSize = Math.min(options.batchBytes ?? 4 * 1024 * 1024, end - pos);
   // One buffer filling, up to MAX_WRITES_QUEUED being written: the socket is paused before a fourth is needed.
-  const free: Buffer[] = Array.from({ length: MAX_WRITES_QUEUED + 1 }, () => Buffer.allocUnsafeSlow(bufferSize));
+  const free: Buffer[] = Array.from({ length: MAX_WRITES_QUEUED + 1 }, () =>
+    Buffer.allocUnsafeSlow(bufferSize),
+  );
 
   return new Promise<void>((resolve, reject) => {
     let current: Buffer = free.pop() as Buffer;
@@ -139,7 +141,9 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
 /** A write failure: a full disk becomes `INSUFFICIENT_DISK`; anything else is passed on. */
 export function diskError(err: unknown): unknown {
   if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC') {
-    return new AppError('INSUFFICIENT_DISK', 'the disk is full: the download cannot continue', { cause: err });
+    return new AppError('INSUFFICIENT_DISK', 'the disk is full: the download cannot continue', {
+      cause: err,
+    });
   }
   return err;
 }

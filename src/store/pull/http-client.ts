@@ -93,7 +93,11 @@ export class HttpClient {
     const secure = url.protocol === 'https:';
     const request = secure ? https.request : http.request;
     const length =
-      typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : undefined;
+      typeof body === 'string'
+        ? Buffer.byteLength(body)
+        : body instanceof Uint8Array
+          ? body.byteLength
+          : undefined;
     const allHeaders = length === undefined ? headers : { ...headers, 'content-length': String(length) };
     return new Promise((resolve, reject) => {
       const req = request(url, {
@@ -104,7 +108,11 @@ export class HttpClient {
         timeout: this.#idleTimeoutMs,
       });
       req.once('timeout', () =>
-        req.destroy(Object.assign(new Error(`no data from ${url.host} for ${this.#idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        req.destroy(
+          Object.assign(new Error(`no data from ${url.host} for ${this.#idleTimeoutMs} ms`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
       );
       req.once('error', reject);
       req.once('response', resolve);

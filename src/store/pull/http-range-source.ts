@@ -27,17 +27,26 @@ export class HttpRangeSource implements RangeSource {
 
   async open(start: number, end: number, signal: AbortSignal): Promise<RangeBody> {
     const direct = this.#direct;
-    const res = await this.#send(direct ?? this.#url, { headers: { range: `bytes=${start}-${end - 1}` }, signal });
+    const res = await this.#send(direct ?? this.#url, {
+      headers: { range: `bytes=${start}-${end - 1}` },
+      signal,
+    });
     if (direct !== undefined && [401, 403, 404, 410].includes(res.status)) {
       res.body.resume();
       this.#direct = undefined;
-      throw new RetryableError(`storage link for ${this.description} answered ${res.status}`, 'REGISTRY_ERROR');
+      throw new RetryableError(
+        `storage link for ${this.description} answered ${res.status}`,
+        'REGISTRY_ERROR',
+      );
     }
     if (res.status === 206) {
       const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
       if (!range || Number(range[1]) !== start) {
         res.body.destroy();
-        throw new AppError('REGISTRY_ERROR', `${this.description}: unusable Content-Range from ${res.url.host}`);
+        throw new AppError(
+          'REGISTRY_ERROR',
+          `${this.description}: unusable Content-Range from ${res.url.host}`,
+        );
       }
       if (res.url.href !== this.#url.href) this.#direct = res.url;
       return { body: res.body, start, total: range[3] === '*' ? undefined : Number(range[3]) };

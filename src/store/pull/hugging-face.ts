@@ -74,7 +74,10 @@ export class HuggingFaceClient {
           });
         }
         if (res.status === 401 || res.status === 403) {
-          const err = await statusError(res, `Hugging Face repository ${repo} is gated or private; set HF_TOKEN`);
+          const err = await statusError(
+            res,
+            `Hugging Face repository ${repo} is gated or private; set HF_TOKEN`,
+          );
           throw err;
         }
         if (res.status !== 200) throw await statusError(res, `listing Hugging Face repository ${repo}`);
@@ -82,24 +85,44 @@ export class HuggingFaceClient {
       },
       { policy: this.#retry ?? METADATA_RETRY, signal },
     );
-    const files = info.siblings.map((s) => ({ name: s.rfilename, size: s.lfs?.size ?? s.size, sha256: s.lfs?.sha256 }));
+    const files = info.siblings.map((s) => ({
+      name: s.rfilename,
+      size: s.lfs?.size ?? s.size,
+      sha256: s.lfs?.sha256,
+    }));
     const tag = name.tag === DEFAULT_TAG ? undefined : name.tag;
     const picked = pickGgufFile(files, tag, repo);
     const digest = picked.sha256 === undefined ? undefined : normalizeDigest(`sha256:${picked.sha256}`);
     if (digest === undefined || picked.size === undefined) {
-      throw new AppError('REGISTRY_ERROR', `${repo}/${picked.name} has no sha256 on Hugging Face, so it cannot be verified`);
+      throw new AppError(
+        'REGISTRY_ERROR',
+        `${repo}/${picked.name} has no sha256 on Hugging Face, so it cannot be verified`,
+      );
     }
     const path = picked.name.split('/').map(encodeURIComponent).join('/');
-    return { repo, file: picked.name, digest, size: picked.size, url: new URL(`${repo}/resolve/main/${path}`, this.#endpoint) };
+    return {
+      repo,
+      file: picked.name,
+      digest,
+      size: picked.size,
+      url: new URL(`${repo}/resolve/main/${path}`, this.#endpoint),
+    };
   }
 
   /** Where the file's bytes come from. */
   source(file: HfFile): RangeSource {
-    return new HttpRangeSource(file.url, (url, init) => this.#send(url, init.signal, init.headers), `${file.repo}/${file.file}`);
+    return new HttpRangeSource(
+      file.url,
+      (url, init) => this.#send(url, init.signal, init.headers),
+      `${file.repo}/${file.file}`,
+    );
   }
 
   #send(url: URL, signal: AbortSignal | undefined, headers: Record<string, string> = {}) {
     const auth = this.#token !== undefined && url.origin === this.#endpoint.origin;
-    return this.#http.request(url, { signal, headers: auth ? { ...headers, authorization: `Bearer ${this.#token}` } : headers });
+    return this.#http.request(url, {
+      signal,
+      headers: auth ? { ...headers, authorization: `Bearer ${this.#token}` } : headers,
+    });
   }
 }

@@ -1,5 +1,11 @@
 /** Pulling models: registries (Ollama protocol) and Hugging Face, resumable and verified. */
-export { ModelPuller, parseTarget, type ModelPullerOptions, type PullOptions, type PullStatus } from './model-puller.js';
+export {
+  ModelPuller,
+  parseTarget,
+  type ModelPullerOptions,
+  type PullOptions,
+  type PullStatus,
+} from './model-puller.js';
 export type { PullProgress } from './pull-job.js';
 export type { PullState } from './pull-records.js';
 export { statfsFreeBytes, type FreeBytes } from './disk-space.js';

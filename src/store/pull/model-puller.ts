@@ -107,7 +107,11 @@ export class ModelPuller {
       downloads,
       partials,
       registry: new RegistryClient(http, { retry }),
-      huggingFace: new HuggingFaceClient(http, { endpoint: options.hfEndpoint ?? 'https://huggingface.co', token: options.hfToken, retry }),
+      huggingFace: new HuggingFaceClient(http, {
+        endpoint: options.hfEndpoint ?? 'https://huggingface.co',
+        token: options.hfToken,
+        retry,
+      }),
       freeBytes: options.freeBytes ?? statfsFreeBytes,
       log,
     };
@@ -125,10 +129,14 @@ export class ModelPuller {
       if (this.#tasks.size >= this.#maxActive) {
         throw new AppError('QUEUE_FULL', `${this.#maxActive} models are being pulled already; retry later`);
       }
-      task = new PullTask(name, insecure, this.#ctx, this.#records, (t) => this.#discardData(t.name, t.layers));
+      task = new PullTask(name, insecure, this.#ctx, this.#records, (t) =>
+        this.#discardData(t.name, t.layers),
+      );
       const started = task;
       this.#tasks.set(name.key, started);
-      void started.done.finally(() => this.#tasks.get(name.key) === started && this.#tasks.delete(name.key)).catch(() => undefined);
+      void started.done
+        .finally(() => this.#tasks.get(name.key) === started && this.#tasks.delete(name.key))
+        .catch(() => undefined);
     }
     await task.follow(options.signal, options.onProgress);
   }
@@ -177,18 +185,30 @@ export class ModelPuller {
     const running = this.#tasks.has(parseModelName(r.model).key);
     let completed = 0;
     for (const { digest, size } of r.layers) {
-      completed += (await store.hasBlob(digest)) ? size : (downloads.progress(digest) ?? (await partials.completed(digest)));
+      completed += (await store.hasBlob(digest))
+        ? size
+        : (downloads.progress(digest) ?? (await partials.completed(digest)));
     }
     const total = r.layers.reduce((sum, l) => sum + l.size, 0);
     const state: PullState = running ? 'pulling' : r.state === 'pulling' ? 'interrupted' : r.state;
     const { model, startedAt, updatedAt, error } = r;
-    return { model, state, total, completed, startedAt, updatedAt, ...(error === undefined ? {} : { error }) };
+    return {
+      model,
+      state,
+      total,
+      completed,
+      startedAt,
+      updatedAt,
+      ...(error === undefined ? {} : { error }),
+    };
   }
 
   // Partial data of a cancelled pull goes, unless another running pull needs the same blob.
   async #discardData(name: ModelName, layers: Array<{ digest: string }>): Promise<void> {
     for (const { digest } of layers) {
-      const shared = [...this.#tasks.values()].some((t) => !t.name.equals(name) && t.layers.some((l) => l.digest === digest));
+      const shared = [...this.#tasks.values()].some(
+        (t) => !t.name.equals(name) && t.layers.some((l) => l.digest === digest),
+      );
       if (!shared) await this.#ctx.downloads.discard(digest);
     }
   }
@@ -197,7 +217,8 @@ export class ModelPuller {
   async #removeOrphans(): Promise<void> {
     const wanted = new Set((await this.#records.list()).flatMap((r) => r.layers.map((l) => l.digest)));
     for (const digest of await this.#ctx.partials.list()) {
-      if (!wanted.has(digest) || (await this.#ctx.store.hasBlob(digest))) await this.#ctx.partials.remove(digest);
+      if (!wanted.has(digest) || (await this.#ctx.store.hasBlob(digest)))
+        await this.#ctx.partials.remove(digest);
     }
   }
 }

@@ -10,7 +10,11 @@ describe('planParts', () => {
     { size: 1, max: 4, sizes: [1] },
     { size: 8 * MB, max: 4, sizes: [8 * MB] },
     { size: 8 * MB + 1, max: 4, sizes: [4 * MB + 1, 4 * MB] },
-    { size: 20 * MB, max: 4, sizes: [Math.ceil((20 * MB) / 3), Math.ceil((20 * MB) / 3), 20 * MB - 2 * Math.ceil((20 * MB) / 3)] },
+    {
+      size: 20 * MB,
+      max: 4,
+      sizes: [Math.ceil((20 * MB) / 3), Math.ceil((20 * MB) / 3), 20 * MB - 2 * Math.ceil((20 * MB) / 3)],
+    },
     { size: 100 * MB, max: 4, sizes: [25 * MB, 25 * MB, 25 * MB, 25 * MB] },
     { size: 100 * MB, max: 1, sizes: [100 * MB] },
   ])('splits $size bytes into at most $max parts', ({ size, max, sizes }) => {

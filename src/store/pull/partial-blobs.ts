@@ -72,7 +72,8 @@ export class PartialBlobs {
     }
     try {
       const j = journalSchema.parse(JSON.parse(text));
-      const fits = j.digest === digest && partsCover(j.parts, j.size) && (size === undefined || j.size === size);
+      const fits =
+        j.digest === digest && partsCover(j.parts, j.size) && (size === undefined || j.size === size);
       if (fits) return { digest: j.digest, size: j.size, parts: j.parts };
       this.#log.warn({ digest, size }, 'discarding a partial download that does not match its blob');
     } catch (err) {

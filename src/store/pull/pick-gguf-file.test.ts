@@ -21,8 +21,16 @@ describe('pickGgufFile', () => {
   it.each([
     { names: ['README.md'], tag: undefined, error: /has no GGUF files/ },
     { names: ['a-Q8_0.gguf'], tag: 'Q4_K_M', error: /has no Q4_K_M GGUF \(it has: Q8_0\)/ },
-    { names: ['a-Q4_K_M-00001-of-00002.gguf', 'a-Q4_K_M-00002-of-00002.gguf'], tag: 'Q4_K_M', error: /split/ },
-    { names: ['a-Q4_K_M-00001-of-00002.gguf'], tag: undefined, error: /no single-file GGUF \(it has: Q4_K_M \(split\)\)/ },
+    {
+      names: ['a-Q4_K_M-00001-of-00002.gguf', 'a-Q4_K_M-00002-of-00002.gguf'],
+      tag: 'Q4_K_M',
+      error: /split/,
+    },
+    {
+      names: ['a-Q4_K_M-00001-of-00002.gguf'],
+      tag: undefined,
+      error: /no single-file GGUF \(it has: Q4_K_M \(split\)\)/,
+    },
   ])('refuses $tag from $names', ({ names, tag, error }) => {
     expect(() => pickGgufFile(files(...names), tag, 'u/r')).toThrow(error);
   });

@@ -5,7 +5,13 @@
  * inference uses for such a model.
  */
 import { arch, platform } from 'node:process';
-import { AppError, buildManifest, formatParameterCount, LayerMediaType, type ModelConfig } from '../../core/index.js';
+import {
+  AppError,
+  buildManifest,
+  formatParameterCount,
+  LayerMediaType,
+  type ModelConfig,
+} from '../../core/index.js';
 import { describeGguf, readGguf } from '../../gguf/index.js';
 import { fetchAndWrite } from './fetch-layers.js';
 import type { PullContext, PullJob } from './pull-job.js';
@@ -30,14 +36,25 @@ export async function pullFromHuggingFace(ctx: PullContext, job: PullJob): Promi
   job.emit({ status: 'pulling manifest' });
   const file = await ctx.huggingFace.resolve(job.name, job.signal);
   const { digest, size } = file;
-  ctx.log.info({ model: job.name.toString(), file: `${file.repo}/${file.file}`, size }, 'resolved hugging face file');
+  ctx.log.info(
+    { model: job.name.toString(), file: `${file.repo}/${file.file}`, size },
+    'resolved hugging face file',
+  );
   await job.setLayers([{ digest, size }]);
-  await fetchAndWrite(ctx, job, [{ digest, size }], () => ctx.huggingFace.source(file), async (lease) => {
-    if (!(await lease.hasBlob(digest))) throw new AppError('BLOB_NOT_FOUND', `blob ${digest} vanished`);
-    const config = await ggufModelConfig(ctx.store.blobPath(digest));
-    const layer = { mediaType: LayerMediaType.model, digest, size };
-    const configBlob = await lease.putBytes(JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: [digest] } }));
-    await lease.writeManifest(job.name, buildManifest(configBlob, [layer]));
-  });
+  await fetchAndWrite(
+    ctx,
+    job,
+    [{ digest, size }],
+    () => ctx.huggingFace.source(file),
+    async (lease) => {
+      if (!(await lease.hasBlob(digest))) throw new AppError('BLOB_NOT_FOUND', `blob ${digest} vanished`);
+      const config = await ggufModelConfig(ctx.store.blobPath(digest));
+      const layer = { mediaType: LayerMediaType.model, digest, size };
+      const configBlob = await lease.putBytes(
+        JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: [digest] } }),
+      );
+      await lease.writeManifest(job.name, buildManifest(configBlob, [layer]));
+    },
+  );
   job.emit({ status: 'success' });
 }

@@ -1,8 +1,9 @@
 /**
  * Durable records of model pulls, one JSON file per model under `<models>/pulls/models/`, so the console can list
  * pulls that are running, were interrupted (client gone, server restarted or killed) or failed, and resume them
- * by pulling again (the partial blobs are kept beside them). A record is removed when its pull succeeds or is
- * cancelled. Written atomically; an unreadable record is logged and skipped.
+ * by pulling again (the partial blobs are kept beside them). A record is removed when its pull succeeds, is
+ * cancelled, or stops before its manifest arrived (nothing to resume). Written atomically; an unreadable record
+ * is logged and skipped.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';

@@ -27,11 +27,24 @@ export class PullTask {
   readonly #last = new Map<string, PullProgress>();
   #waiters = 0;
 
-  constructor(name: ModelName, insecure: boolean, ctx: PullContext, records: PullRecords, onDiscard: (t: PullTask) => Promise<void>) {
+  constructor(
+    name: ModelName,
+    insecure: boolean,
+    ctx: PullContext,
+    records: PullRecords,
+    onDiscard: (t: PullTask) => Promise<void>,
+  ) {
     this.name = name;
     this.insecure = insecure;
     const now = new Date().toISOString();
-    this.#record = { model: name.toString(), insecure, state: 'pulling', startedAt: now, updatedAt: now, layers: [] };
+    this.#record = {
+      model: name.toString(),
+      insecure,
+      state: 'pulling',
+      startedAt: now,
+      updatedAt: now,
+      layers: [],
+    };
     this.done = this.#run(ctx, records, onDiscard);
     this.done.catch(() => undefined); // waiters receive the failure through their own await
   }
@@ -42,7 +55,10 @@ export class PullTask {
   }
 
   /** Follow the pull until it ends; leaving (signal) stops it when no one else follows it. */
-  async follow(signal: AbortSignal | undefined, onProgress: ((p: PullProgress) => void) | undefined): Promise<void> {
+  async follow(
+    signal: AbortSignal | undefined,
+    onProgress: ((p: PullProgress) => void) | undefined,
+  ): Promise<void> {
     if (onProgress) {
       for (const p of this.#last.values()) onProgress(p);
       this.#listeners.add(onProgress);
@@ -52,7 +68,8 @@ export class PullTask {
       await untilAborted(this.done, signal);
     } finally {
       if (onProgress) this.#listeners.delete(onProgress);
-      if (--this.#waiters === 0) this.abort(new AppError('CANCELLED', `the pull of ${this.name.display} was interrupted`));
+      if (--this.#waiters === 0)
+        this.abort(new AppError('CANCELLED', `the pull of ${this.name.display} was interrupted`));
     }
   }
 
@@ -61,7 +78,11 @@ export class PullTask {
     this.#abort.abort(reason);
   }
 
-  async #run(ctx: PullContext, records: PullRecords, onDiscard: (t: PullTask) => Promise<void>): Promise<void> {
+  async #run(
+    ctx: PullContext,
+    records: PullRecords,
+    onDiscard: (t: PullTask) => Promise<void>,
+  ): Promise<void> {
     const started = Date.now();
     const log: Logger = ctx.log;
     const job: PullJob = {
@@ -81,14 +102,15 @@ export class PullTask {
       log.info({ model: this.name.toString(), ms: Date.now() - started }, 'pull complete');
     } catch (err) {
       const reason: unknown = this.#abort.signal.aborted ? this.#abort.signal.reason : err;
-      if (this.discard) {
+      const state = this.#abort.signal.aborted ? 'interrupted' : 'failed';
+      const error = reason instanceof Error ? reason.message : String(reason);
+      log.info({ model: this.name.toString(), state, error }, 'pull stopped');
+      if (this.discard || this.#record.layers.length === 0) {
+        // Cancelled, or stopped before its manifest arrived (not found, refused, offline): nothing to resume.
         await records.remove(this.name);
-        await onDiscard(this);
+        if (this.discard) await onDiscard(this);
       } else {
-        const state = this.#abort.signal.aborted ? 'interrupted' : 'failed';
-        const error = reason instanceof Error ? reason.message : String(reason);
         await records.put(this.name, { ...this.#record, state, error, updatedAt: new Date().toISOString() });
-        log.info({ model: this.name.toString(), state, error }, 'pull stopped');
       }
       throw reason;
     } finally {

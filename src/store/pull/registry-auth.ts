@@ -66,10 +66,14 @@ export class RegistryAuth {
     }
     const url = new URL(realm, origin);
     if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:')) {
-      throw new AppError('REGISTRY_UNAUTHORIZED', `registry ${origin} sent an insecure token realm ${url.origin}`);
+      throw new AppError(
+        'REGISTRY_UNAUTHORIZED',
+        `registry ${origin} sent an insecure token realm ${url.origin}`,
+      );
     }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    for (const s of (challenge.params.scope ?? scope).split(' ').filter(Boolean)) url.searchParams.append('scope', s);
+    for (const s of (challenge.params.scope ?? scope).split(' ').filter(Boolean))
+      url.searchParams.append('scope', s);
     const res = await this.#http.request(url, { signal });
     if (res.status === 401 || res.status === 403) {
       throw new AppError(
@@ -83,7 +87,8 @@ export class RegistryAuth {
       throw new AppError('REGISTRY_ERROR', message);
     }
     const token = parseToken(await readText(res, 1024 * 1024));
-    if (token === undefined) throw new AppError('REGISTRY_ERROR', `token service ${url.origin} sent no token`);
+    if (token === undefined)
+      throw new AppError('REGISTRY_ERROR', `token service ${url.origin} sent no token`);
     this.#tokens.set(`${origin} ${scope}`, token);
     return token;
   }

@@ -69,7 +69,8 @@ export class RegistryClient {
     const scope = `repository:${target.name.namespace}/${target.name.model}:${init.actions ?? 'pull'}`;
     const withToken = (token: string | undefined): HttpRequestInit => ({
       ...init,
-      headers: url.origin === origin && token ? { ...init.headers, authorization: `Bearer ${token}` } : init.headers,
+      headers:
+        url.origin === origin && token ? { ...init.headers, authorization: `Bearer ${token}` } : init.headers,
     });
     const res = await this.#http.request(url, withToken(this.#auth.token(origin, scope)));
     if (res.status !== 401 || url.origin !== origin) return res;
@@ -94,18 +95,26 @@ export class RegistryClient {
         const res = await this.send(target, url, { headers: { accept: MANIFEST_MEDIA_TYPE }, signal });
         if (res.status === 404) {
           res.body.resume();
-          throw new AppError('MODEL_NOT_FOUND', `model "${name.display}" not found in registry ${name.host}`, {
-            details: { model: name.toString() },
-          });
+          throw new AppError(
+            'MODEL_NOT_FOUND',
+            `model "${name.display}" not found in registry ${name.host}`,
+            {
+              details: { model: name.toString() },
+            },
+          );
         }
         if (res.status !== 200) throw await statusError(res, `pulling manifest of ${name.display}`);
         const bytes = new TextEncoder().encode(await readText(res, MAX_MANIFEST));
         try {
           return { manifest: parseManifest(bytes, `${name.display} from ${name.host}`), bytes };
         } catch (err) {
-          throw new AppError('REGISTRY_ERROR', `registry ${name.host} sent an invalid manifest for ${name.display}`, {
-            cause: err,
-          });
+          throw new AppError(
+            'REGISTRY_ERROR',
+            `registry ${name.host} sent an invalid manifest for ${name.display}`,
+            {
+              cause: err,
+            },
+          );
         }
       },
       { policy: this.#retry ?? METADATA_RETRY, signal },

@@ -61,20 +61,27 @@ export class ModelPusher {
     emit({ status: 'retrieving manifest' });
     const stored = await this.#store.get(name);
     if (stored === undefined) {
-      throw new AppError('MODEL_NOT_FOUND', `model "${name.display}" not found`, { details: { model: name.toString() } });
+      throw new AppError('MODEL_NOT_FOUND', `model "${name.display}" not found`, {
+        details: { model: name.toString() },
+      });
     }
     const blobs = new Map<string, number>();
-    for (const { digest, size } of [...stored.manifest.layers, stored.manifest.config]) blobs.set(digest, size);
+    for (const { digest, size } of [...stored.manifest.layers, stored.manifest.config])
+      blobs.set(digest, size);
     for (const [digest, size] of blobs) {
       const status = `pushing ${digest.slice(7, 19)}`;
       const key = `${this.#registry.origin(target)} ${digest}`;
       let upload = this.#uploads.get(key);
       if (upload === undefined) {
         const u: Upload = { sent: 0, done: Promise.resolve() };
-        u.done = uploadBlob(this.#registry, { target, digest, size, path: this.#store.blobPath(digest) }, {
-          retry: this.#retry,
-          onSent: (bytes) => (u.sent = bytes),
-        }).finally(() => this.#uploads.delete(key));
+        u.done = uploadBlob(
+          this.#registry,
+          { target, digest, size, path: this.#store.blobPath(digest) },
+          {
+            retry: this.#retry,
+            onSent: (bytes) => (u.sent = bytes),
+          },
+        ).finally(() => this.#uploads.delete(key));
         u.done.catch(() => undefined); // every pusher waiting on it receives the failure
         this.#uploads.set(key, (upload = u));
       }
@@ -112,7 +119,8 @@ export class ModelPusher {
           body,
           signal,
         });
-        if (res.status !== 201 && res.status !== 200) throw await statusError(res, `pushing manifest of ${target.name.display}`);
+        if (res.status !== 201 && res.status !== 200)
+          throw await statusError(res, `pushing manifest of ${target.name.display}`);
         res.body.resume();
       },
       { policy: this.#retry, signal },

@@ -6,7 +6,14 @@
  */
 import { createReadStream } from 'node:fs';
 import { AppError } from '../../core/index.js';
-import { type RegistryClient, type RegistryTarget, RetryableError, type RetryPolicy, statusError, withRetry } from '../pull/index.js';
+import {
+  type RegistryClient,
+  type RegistryTarget,
+  RetryableError,
+  type RetryPolicy,
+  statusError,
+  withRetry,
+} from '../pull/index.js';
 
 /** What to upload. */
 export interface UploadRequest {
@@ -46,7 +53,8 @@ export async function uploadBlob(
       });
       start.body.resume();
       const location = start.headers.location;
-      if (start.status !== 202 || location === undefined) throw await statusError(start, `${what}: starting the upload`);
+      if (start.status !== 202 || location === undefined)
+        throw await statusError(start, `${what}: starting the upload`);
       const url = new URL(location, start.url);
       url.searchParams.set('digest', digest);
       let sent = 0;

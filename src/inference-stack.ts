@@ -1,0 +1,51 @@
+/**
+ * The scheduler and the inference service over a model store, configured from `Config`. `server.ts` builds it
+ * with runner processes and the machine's memory; tests pass their own runner factory and memory probe.
+ */
+import type { Config } from './config/index.js';
+import {
+  InferenceService,
+  Scheduler,
+  type Logger,
+  type MemoryProbe,
+  type RunnerFactory,
+} from './core/index.js';
+import { StoreModelCatalog, type ModelStore } from './store/index.js';
+
+export interface InferenceStackParts {
+  config: Config;
+  store: ModelStore;
+  runnerFactory: RunnerFactory;
+  memory: MemoryProbe;
+  /** CPU threads all runners together may use. */
+  coreBudget: number;
+  log: Logger;
+  /** Default context length (default: `config.contextLength`). */
+  contextLength?: number;
+}
+
+export function createInferenceStack(parts: InferenceStackParts): {
+  scheduler: Scheduler;
+  inference: InferenceService;
+} {
+  const { config, log } = parts;
+  const scheduler = new Scheduler({
+    runnerFactory: parts.runnerFactory,
+    memory: parts.memory,
+    coreBudget: parts.coreBudget,
+    maxLoadedModels: config.maxLoadedModels,
+    maxQueue: config.maxQueue,
+    numParallel: config.numParallel,
+    defaultKeepAliveMs: config.keepAlive,
+    loadTimeoutMs: config.loadTimeout,
+    gpu: config.gpu,
+    log: log.child({ component: 'scheduler' }),
+  });
+  const inference = new InferenceService({
+    scheduler,
+    catalog: new StoreModelCatalog(parts.store),
+    defaultContextLength: parts.contextLength ?? config.contextLength,
+    log: log.child({ component: 'inference' }),
+  });
+  return { scheduler, inference };
+}

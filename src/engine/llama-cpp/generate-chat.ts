@@ -37,22 +37,8 @@ export async function generateChat(
 ): Promise<GenerateResult> {
   const meter = new GenerationMeter(run.sequence, run.promptTokens, run.cachedTokens);
   const chat = new LlamaChat({ contextSequence: run.sequence, chatWrapper, autoDisposeSequence: false });
-  const { sampling } = run;
   try {
-    const common = {
-      onTextChunk: (text: string) => emit(meter, run, text),
-      onToken: () => meter.tokens(),
-      signal: run.signal,
-      stopOnAbortSignal: true,
-      maxTokens: sampling.maxTokens,
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      seed: sampling.seed,
-      repeatPenalty: sampling.repeatPenalty,
-      customStopTriggers: sampling.customStopTriggers,
-    };
+    const common = generationOptions(run, meter);
     // node-llama-cpp takes either functions or a grammar (the caller refuses requests with both).
     const response = functions
       ? await chat.generateResponse(history, {
@@ -79,6 +65,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Records and forwards a piece of streamed text (node-llama-cpp also emits empty chunks; they are dropped). */
+/** The streaming, cancellation and sampling options chat and completion generations share. */
+export function generationOptions(run: GenerationRun, meter: GenerationMeter) {
+  const { sampling } = run;
+  return {
+    onTextChunk: (text: string) => emit(meter, run, text),
+    onToken: () => meter.tokens(),
+    signal: run.signal,
+    stopOnAbortSignal: true,
+    maxTokens: sampling.maxTokens,
+    temperature: sampling.temperature,
+    topK: sampling.topK,
+    topP: sampling.topP,
+    minP: sampling.minP,
+    seed: sampling.seed,
+    repeatPenalty: sampling.repeatPenalty,
+    customStopTriggers: sampling.customStopTriggers,
+  };
+}
+
 export function emit(meter: GenerationMeter, run: GenerationRun, text: string): void {
   if (text.length === 0) return;
   meter.text(text);

@@ -1,7 +1,7 @@
 /** One raw-prompt generation on a borrowed sequence, through `LlamaCompletion`. */
 import { LlamaCompletion, type Token } from 'node-llama-cpp';
 import type { GenerateResult } from '../../core/index.js';
-import { emit, type GenerationRun } from './generate-chat.js';
+import { generationOptions, type GenerationRun } from './generate-chat.js';
 import { doneReasonOf, GenerationMeter } from './generation-meter.js';
 
 /**
@@ -12,22 +12,10 @@ import { doneReasonOf, GenerationMeter } from './generation-meter.js';
 export async function generateCompletion(run: GenerationRun, promptTokens: Token[]): Promise<GenerateResult> {
   const meter = new GenerationMeter(run.sequence, run.promptTokens, run.cachedTokens);
   const completion = new LlamaCompletion({ contextSequence: run.sequence, autoDisposeSequence: false });
-  const { sampling } = run;
   try {
     const response = await completion.generateCompletionWithMeta(promptTokens, {
+      ...generationOptions(run, meter),
       grammar: run.grammar,
-      onTextChunk: (text) => emit(meter, run, text),
-      onToken: () => meter.tokens(),
-      signal: run.signal,
-      stopOnAbortSignal: true,
-      maxTokens: sampling.maxTokens,
-      temperature: sampling.temperature,
-      topK: sampling.topK,
-      topP: sampling.topP,
-      minP: sampling.minP,
-      seed: sampling.seed,
-      repeatPenalty: sampling.repeatPenalty,
-      customStopTriggers: sampling.customStopTriggers,
       contextShiftSize: 1,
       disableContextShift: true,
     });

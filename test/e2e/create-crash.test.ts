@@ -38,7 +38,7 @@ describe('SIGKILL during create', () => {
     const models = join(home, 'models');
     const outcomes: string[] = [];
     let killedMidWrite = 0;
-    for (const delayMs of [5, 30, 80, 150, 250, 400]) {
+    for (const delayMs of [5, 30, 80, 150, 250, 400, 700, 1000]) {
       const server = await spawnServer({ CORRAL_HOME: home });
       const client = new Client({ baseUrl: server.url });
       const request = client

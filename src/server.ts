@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { redactConfig, type Config } from './config/index.js';
+import { AppError } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { createApp } from './http/index.js';
 import { createInferenceStack } from './inference-stack.js';
@@ -62,7 +63,25 @@ export async function startServer(config: Config): Promise<RunningServer> {
     version: VERSION,
   });
 
-  const server = await listen(app.fetch, config.host.hostname, config.host.port);
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, config.host.hostname, config.host.port);
+  } catch (err) {
+    await puller.close();
+    await pusher.close();
+    await scheduler.close();
+    await store.close();
+    const address = `${config.host.hostname}:${config.host.port}`;
+    const why =
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'it is already in use' : (err as Error).message;
+    throw new AppError(
+      'LISTEN_FAILED',
+      `cannot listen on ${address}: ${why} (set CORRAL_HOST to another address)`,
+      {
+        cause: err,
+      },
+    );
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
   const url = `http://${host}:${port}`;

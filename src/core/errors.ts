@@ -90,6 +90,10 @@ export const errorCatalog = {
     status: 404,
     description: 'No pull of that model is in progress or interrupted (`DELETE /api/pull`).',
   },
+  LISTEN_FAILED: {
+    status: 500,
+    description: 'The server could not listen on its address (in use, or not allowed); set `CORRAL_HOST`.',
+  },
   CONFIG_INVALID: { status: 500, description: 'The configuration is invalid; every problem is listed.' },
   STORE_CORRUPT: {
     status: 500,

@@ -4,6 +4,14 @@ import type { CliIo } from './io.js';
 import { print } from './io.js';
 import { runCli } from './run-cli.js';
 
+// A reader that stops early (`corral run tiny hi | head -c 100`) closes the pipe: exit quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
 const interrupt = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../src/api/index.js';
 import { checkStoreConsistency, TEMP_PREFIX } from '../../src/store/index.js';
-import { cachedFixture, writeTinyModel } from '../fixtures/index.js';
+import { crashModelPath } from '../fixtures/index.js';
 import { spawnServer } from '../helpers/server-process.js';
 
 let home: string;
@@ -17,16 +17,7 @@ let bigModel: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'corral-crash-'));
-  // ~35 MB: large enough that copying and hashing it takes a while, so the kills land mid-write.
-  const options = {
-    nEmbd: 512,
-    nLayer: 4,
-    nFf: 2048,
-    vocabSize: 1024,
-    fileType: 'F16' as const,
-    name: 'crash',
-  };
-  bigModel = await cachedFixture({ crash: options }, (path) => writeTinyModel(path, options));
+  bigModel = await crashModelPath();
 }, 120_000);
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

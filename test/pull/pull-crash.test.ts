@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../src/api/index.js';
 import { checkStoreConsistency } from '../../src/store/index.js';
-import { cachedFixture, writeTinyModel } from '../fixtures/index.js';
+import { crashModelPath } from '../fixtures/index.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import { spawnServer } from '../helpers/server-process.js';
 
@@ -21,16 +21,7 @@ let size: number;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'corral-pull-crash-'));
-  // ~35 MB, the same fixture as the create crash test (generated once per machine).
-  const options = {
-    nEmbd: 512,
-    nLayer: 4,
-    nFf: 2048,
-    vocabSize: 1024,
-    fileType: 'F16' as const,
-    name: 'crash',
-  };
-  const path = await cachedFixture({ crash: options }, (p) => writeTinyModel(p, options));
+  const path = await crashModelPath();
   registry = await startRegistry({ redirect: true });
   const published = await registry.addModel('crash/big:latest', [
     { mediaType: 'application/vnd.ollama.image.model', data: { path } },

@@ -152,3 +152,16 @@ export interface Runner {
 
 /** Starts a runner and loads a model into it; rejects if either fails or times out. */
 export type RunnerFactory = (spec: RunnerLoadSpec, signal?: AbortSignal) => Promise<Runner>;
+
+/** The result of a generation aborted before it produced anything (a `Runner.generate` never rejects for its own signal). */
+export function abortedBeforeStart(): GenerateResult {
+  return {
+    text: '',
+    toolCalls: [],
+    doneReason: 'abort',
+    promptTokens: 0,
+    promptEvalMs: 0,
+    evalTokens: 0,
+    evalMs: 0,
+  };
+}

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import {
+  abortedBeforeStart,
   AppError,
   type EmbedRequest,
   type EmbedResult,
@@ -147,16 +148,7 @@ export class ForkedRunner implements Runner {
     handlers: { signal?: AbortSignal; onText?: (text: string) => void },
   ): Promise<GenerateResult> {
     // Aborting never rejects a generation: it resolves with what was produced and doneReason 'abort'.
-    if (handlers.signal?.aborted)
-      return {
-        text: '',
-        toolCalls: [],
-        doneReason: 'abort',
-        promptTokens: 0,
-        promptEvalMs: 0,
-        evalTokens: 0,
-        evalMs: 0,
-      };
+    if (handlers.signal?.aborted) return abortedBeforeStart();
     const body = await this.#call({ op: 'generate', request }, handlers.signal, handlers.onText);
     return (body as Extract<DoneBody, { op: 'generate' }>).result;
   }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { readdirOrEmpty } from './fs-util.js';
 
 /**
  * Prefix of every temp file the store creates. It starts with a dot, which no model name part or blob name
@@ -26,6 +27,14 @@ export function tempPathFor(target: string): string {
 /** A fresh temp path in `dir` with a hint in its name. */
 export function tempPathIn(dir: string, hint: string): string {
   return join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${hint}`);
+}
+
+/** Create `dir` if needed and remove the temp files a crashed atomic write left in it. */
+export async function prepareDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const name of await readdirOrEmpty(dir)) {
+    if (isTempName(name)) await rm(join(dir, name), { force: true });
+  }
 }
 
 /** fsync a directory so a rename or unlink in it is durable. */

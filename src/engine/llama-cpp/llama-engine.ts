@@ -5,6 +5,7 @@
  */
 import type { ChatWrapper, Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import {
+  abortedBeforeStart,
   AppError,
   type EmbedRequest,
   type EmbedResult,
@@ -142,16 +143,4 @@ function bosOf(model: LlamaModel): Token | undefined {
 function withBos(model: LlamaModel, tokens: Token[]): Token[] {
   const bos = bosOf(model);
   return bos === undefined ? tokens : [bos, ...tokens];
-}
-
-function abortedBeforeStart(): GenerateResult {
-  return {
-    text: '',
-    toolCalls: [],
-    doneReason: 'abort',
-    promptTokens: 0,
-    promptEvalMs: 0,
-    evalTokens: 0,
-    evalMs: 0,
-  };
 }

@@ -5,12 +5,12 @@
  * fsynced, and atomically, so after a crash or SIGKILL it never claims bytes the file does not hold: a resumed
  * download continues from it. A data file without a readable journal is discarded.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError, type Logger } from '../../core/index.js';
 import { normalizeDigest } from '../../lib/index.js';
-import { isTempName, writeFileAtomic } from '../atomic-file.js';
+import { prepareDir, writeFileAtomic } from '../atomic-file.js';
 import { isNotFound, readdirOrEmpty } from '../fs-util.js';
 import { completedBytes, type Part, partsCover } from './part-plan.js';
 
@@ -50,10 +50,7 @@ export class PartialBlobs {
 
   /** Create the directory and remove temp files a crashed journal write left. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    for (const name of await readdirOrEmpty(this.dir)) {
-      if (isTempName(name)) await rm(join(this.dir, name), { force: true });
-    }
+    await prepareDir(this.dir);
   }
 
   /** Path of the data file. */

@@ -6,11 +6,11 @@
  * is logged and skipped.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger, ModelName } from '../../core/index.js';
-import { isTempName, writeFileAtomic } from '../atomic-file.js';
+import { isTempName, prepareDir, writeFileAtomic } from '../atomic-file.js';
 import { isNotFound, readdirOrEmpty } from '../fs-util.js';
 
 /** State of a recorded pull: `pulling` while it runs (a record left `pulling` by a crash reads as interrupted). */
@@ -41,10 +41,7 @@ export class PullRecords {
 
   /** Create the directory and remove temp files left by a crashed write. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    for (const name of await readdirOrEmpty(this.dir)) {
-      if (isTempName(name)) await rm(join(this.dir, name), { force: true });
-    }
+    await prepareDir(this.dir);
   }
 
   /** Write (create or replace) the record of `record.model`. */

@@ -19,7 +19,7 @@ const forbid = (names, why) => ({
     },
   ],
 });
-const outer = ['gguf', 'store', 'convert', 'engine', 'finetune', 'db', 'auth'];
+const outer = ['gguf', 'store', 'convert', 'engine', 'finetune', 'db', 'auth', 'metrics'];
 const top = ['http', 'cluster', 'cli'];
 
 export default tseslint.config(
@@ -77,7 +77,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{gguf,store,convert,finetune,db,auth}/**/*.ts', 'src/engine/*.ts'],
+    files: ['src/{gguf,store,convert,finetune,db,auth,metrics}/**/*.ts', 'src/engine/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,6 +10,7 @@ import {
   type MemoryProbe,
   type RunnerFactory,
 } from './core/index.js';
+import type { Metrics } from './metrics/index.js';
 import { StoreModelCatalog, type ModelStore } from './store/index.js';
 
 export interface InferenceStackParts {
@@ -22,6 +23,8 @@ export interface InferenceStackParts {
   log: Logger;
   /** Default context length (default: `config.contextLength`). */
   contextLength?: number;
+  /** Fed with loads, crashes, tokens and time to first token; reads the queue and loaded models. */
+  metrics?: Metrics;
 }
 
 export function createInferenceStack(parts: InferenceStackParts): {
@@ -40,12 +43,15 @@ export function createInferenceStack(parts: InferenceStackParts): {
     loadTimeoutMs: config.loadTimeout,
     gpu: config.gpu,
     log: log.child({ component: 'scheduler' }),
+    observer: parts.metrics,
   });
   const inference = new InferenceService({
     scheduler,
     catalog: new StoreModelCatalog(parts.store),
     defaultContextLength: parts.contextLength ?? config.contextLength,
     log: log.child({ component: 'inference' }),
+    observer: parts.metrics,
   });
+  parts.metrics?.trackScheduler(scheduler);
   return { scheduler, inference };
 }

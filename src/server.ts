@@ -7,19 +7,24 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { createAuthServices, resolveAuthMode } from './auth/index.js';
 import { redactConfig, type Config } from './config/index.js';
+import { openDatabase } from './db/index.js';
 import { AppError } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { createApp } from './http/index.js';
 import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
-import { ModelPuller, ModelPusher, ModelStore } from './store/index.js';
+import { Metrics } from './metrics/index.js';
+import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from './store/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
   /** Base URL clients use, e.g. `http://127.0.0.1:11434`. */
   readonly url: string;
   readonly port: number;
+  /** The one-time token that creates the first admin, while auth is on and no account exists. */
+  readonly bootstrapToken: string | undefined;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -29,9 +34,24 @@ const DRAIN_MS = 10_000;
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config);
   log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
+  const authMode = resolveAuthMode({ ...config, hostname: config.host.hostname });
+  if (authMode.warning !== undefined) log.warn({}, authMode.warning);
   await mkdir(config.home, { recursive: true });
+  const db = await openDatabase({
+    url: config.databaseUrl === '' ? undefined : config.databaseUrl,
+    sqlitePath: join(config.home, 'corral.db'),
+    log: log.child({ component: 'db' }),
+  });
+  const auth = createAuthServices({
+    enabled: authMode.enabled,
+    db,
+    defaults: { perMinute: config.rateLimit, concurrent: config.maxConcurrentPerKey },
+    sessionTtlMs: config.sessionTtl,
+    log: log.child({ component: 'auth' }),
+  });
   const store = await ModelStore.open(config.models, { logger: log.child({ component: 'store' }) });
   const cores = config.threads > 0 ? config.threads : availableParallelism();
+  const metrics = new Metrics();
   const { scheduler, inference } = createInferenceStack({
     config,
     store,
@@ -44,6 +64,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     memory: new SystemMemory(config.memoryLimit > 0 ? { limitBytes: config.memoryLimit } : {}),
     coreBudget: cores,
     log,
+    metrics,
   });
   const puller = await ModelPuller.open({
     store,
@@ -61,6 +82,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     inference,
     log: log.child({ component: 'http' }),
     version: VERSION,
+    metrics,
+    readiness: [storeWritableCheck(config.models), { name: 'database', check: () => db.ping() }],
+    auth,
   });
 
   let server: ServerType;
@@ -71,6 +95,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await pusher.close();
     await scheduler.close();
     await store.close();
+    await metrics.close();
+    await db.close();
     const address = `${config.host.hostname}:${config.host.port}`;
     const why =
       (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'it is already in use' : (err as Error).message;
@@ -85,7 +111,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
   const url = `http://${host}:${port}`;
-  log.info({ url }, 'listening');
+  log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'listening');
+  const bootstrapToken =
+    authMode.enabled && (await auth.bootstrap.needed()) ? auth.bootstrap.token : undefined;
+  if (bootstrapToken !== undefined) {
+    log.warn({}, 'no accounts yet: create the first admin with the bootstrap token printed at start');
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -97,10 +128,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await drain(server);
       await scheduler.close();
       await store.close();
+      await metrics.close();
+      await db.close();
       log.info({}, 'stopped');
       log.flush();
     })());
-  return { url, port, close, [Symbol.asyncDispose]: close };
+  return { url, port, bootstrapToken, close, [Symbol.asyncDispose]: close };
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number) {

@@ -5,6 +5,17 @@
 import { parseNdjson } from '../lib/ndjson.js';
 import { ApiError } from './api-error.js';
 import type {
+  AuditResponse,
+  CreatedKey,
+  CreateKeyRequest,
+  CreateUserRequest,
+  KeyInfo,
+  LoginRequest,
+  UpdateUserRequest,
+  UserInfo,
+  WhoAmI,
+} from './admin.js';
+import type {
   ChatRequest,
   ChatResponse,
   EmbedRequest,
@@ -180,6 +191,56 @@ export class Client {
   }
 
   /** True when the server already holds the blob. */
+  /** Sign in: `kind: 'key'` returns a new API key for the CLI; `kind: 'session'` a console cookie. */
+  login(req: LoginRequest): Promise<CreatedKey | { user: UserInfo; expires_at: string }> {
+    return this.json('POST', '/api/auth/login', req);
+  }
+
+  /** End this client's session, or revoke the API key it presents. */
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/auth/logout', {});
+  }
+
+  whoami(): Promise<WhoAmI> {
+    return this.json('GET', '/api/auth/me');
+  }
+
+  users(): Promise<{ users: UserInfo[] }> {
+    return this.json('GET', '/api/users');
+  }
+
+  createUser(req: CreateUserRequest): Promise<UserInfo> {
+    return this.json('POST', '/api/users', req);
+  }
+
+  updateUser(name: string, req: UpdateUserRequest): Promise<UserInfo> {
+    return this.json('PATCH', `/api/users/${encodeURIComponent(name)}`, req);
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await this.request('DELETE', `/api/users/${encodeURIComponent(name)}`);
+  }
+
+  keys(): Promise<{ keys: KeyInfo[] }> {
+    return this.json('GET', '/api/keys');
+  }
+
+  createKey(req: CreateKeyRequest): Promise<CreatedKey> {
+    return this.json('POST', '/api/keys', req);
+  }
+
+  async revokeKey(id: string): Promise<void> {
+    await this.request('DELETE', `/api/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** The audit log, newest first; every filter is optional. */
+  audit(query: Record<string, string | number | undefined> = {}): Promise<AuditResponse> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.size > 0 ? `?${params.toString()}` : '';
+    return this.json('GET', `/api/admin/audit${qs}`);
+  }
+
   async hasBlob(digest: string): Promise<boolean> {
     try {
       await this.request('HEAD', `/api/blobs/${digest}`);

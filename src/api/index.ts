@@ -1,4 +1,5 @@
 export * from './api-error.js';
+export * from './admin.js';
 export * from './client.js';
 export * from './ollama-models.js';
 export * from './ollama-inference.js';

@@ -46,6 +46,10 @@ const list = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
 
+const flag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
 interface Setting<S extends z.ZodType> {
   schema: S;
   env: `CORRAL_${string}`;
@@ -58,6 +62,8 @@ interface Setting<S extends z.ZodType> {
   defaultDoc?: string;
   description: string;
   secret?: boolean;
+  /** An on/off switch: its flag takes no value (`--insecure-no-auth`). */
+  boolean?: true;
 }
 
 function setting<S extends z.ZodType>(s: Setting<S>): Setting<S> {
@@ -198,6 +204,55 @@ export const settings = {
     defaultDoc: '`$HF_TOKEN`, else none',
     description: 'Hugging Face access token for gated or private repositories (also read from HF_TOKEN).',
     secret: true,
+  }),
+  auth: setting({
+    schema: z.enum(['auto', 'on', 'off']),
+    env: 'CORRAL_AUTH',
+    flag: '--auth',
+    default: 'auto',
+    description:
+      'Require API keys or console sessions: on, off, or auto (off when listening on loopback only, on otherwise).',
+  }),
+  insecureNoAuth: setting({
+    schema: flag,
+    env: 'CORRAL_INSECURE_NO_AUTH',
+    flag: '--insecure-no-auth',
+    default: 'false',
+    boolean: true,
+    description:
+      'Allow listening beyond loopback with auth off. Anyone who can reach the port gets full control.',
+  }),
+  databaseUrl: setting({
+    schema: z.string().refine((u) => u === '' || /^postgres(ql)?:\/\//.test(u), {
+      message: 'must be a postgres:// URL, or empty for the SQLite file in CORRAL_HOME',
+    }),
+    env: 'CORRAL_DATABASE_URL',
+    flag: '--database-url',
+    default: '',
+    defaultDoc: 'none: SQLite at `$CORRAL_HOME/corral.db`',
+    description: 'PostgreSQL URL (postgres://user:pass@host/db) for clusters; empty uses the SQLite file.',
+    secret: true,
+  }),
+  rateLimit: setting({
+    schema: int(0, 1_000_000),
+    env: 'CORRAL_RATE_LIMIT',
+    flag: '--rate-limit',
+    default: 0,
+    description: 'Requests per minute allowed per API key that sets no limit of its own; 0 means unlimited.',
+  }),
+  maxConcurrentPerKey: setting({
+    schema: int(0, 100_000),
+    env: 'CORRAL_MAX_CONCURRENT_PER_KEY',
+    flag: '--max-concurrent-per-key',
+    default: 0,
+    description: 'Requests in flight allowed per API key that sets no limit of its own; 0 means unlimited.',
+  }),
+  sessionTtl: setting({
+    schema: duration('24h, 168h'),
+    env: 'CORRAL_SESSION_TTL',
+    flag: '--session-ttl',
+    default: '168h',
+    description: 'How long a web console login lasts.',
   }),
   configFile: setting({
     schema: z.string().min(1),

@@ -48,6 +48,17 @@ export const errorCatalog = {
     status: 429,
     description: 'Too many requests from this caller; retry after the indicated time.',
   },
+  CONFLICT: {
+    status: 409,
+    description:
+      'A user, key or profile of that name already exists, or the change conflicts with current state.',
+  },
+  RESOURCE_NOT_FOUND: { status: 404, description: 'No user, API key, profile or job with that id exists.' },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    description:
+      'The database (SQLite file or PostgreSQL server) cannot be reached or answered with an error.',
+  },
   QUEUE_FULL: { status: 503, description: 'The request queue is full; retry later.' },
   INSUFFICIENT_MEMORY: {
     status: 507,

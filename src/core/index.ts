@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './access.js';
 export * from './logger.js';
 export * from './runner.js';
 export * from './error-docs.js';
@@ -8,3 +9,4 @@ export * from './inference-types.js';
 export * from './scheduler/index.js';
 export * from './inference/index.js';
 export * from './template/index.js';
+export * from './readiness.js';

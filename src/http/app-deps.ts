@@ -1,6 +1,9 @@
 /** What the HTTP app needs; `server.ts` builds these, tests pass their own. */
 import type { Config } from '../config/index.js';
 import type { InferenceService, Logger } from '../core/index.js';
+import type { Metrics } from '../metrics/index.js';
+import type { ReadinessCheck } from '../core/index.js';
+import type { AuthServices } from '../auth/index.js';
 import type { ModelPuller, ModelPusher, ModelStore } from '../store/index.js';
 
 export interface AppDeps {
@@ -12,4 +15,10 @@ export interface AppDeps {
   inference: InferenceService;
   log: Logger;
   version: string;
+  /** Accounts, keys, sessions, rate limits and the audit log. */
+  auth: AuthServices;
+  /** Prometheus metrics: `GET /metrics`, request counters, pull bytes. */
+  metrics: Metrics;
+  /** What `GET /readyz` checks (model store writable, database reachable…). */
+  readiness: ReadinessCheck[];
 }

@@ -5,12 +5,20 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
+import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
 import { dialectOf, errorBody, toAppError } from './errors.js';
+import { healthRoutes } from './health-routes.js';
 import { corsOrigins } from './middleware/cors-origins.js';
 import { hostCheck } from './middleware/host-check.js';
+import { httpMetrics } from './middleware/http-metrics.js';
 import { requestLog } from './middleware/request-log.js';
+import { authorize } from './middleware/authorize.js';
+import { auditRoutes } from './admin/audit-routes.js';
+import { authRoutes } from './admin/auth-routes.js';
+import { keysRoutes } from './admin/keys-routes.js';
+import { usersRoutes } from './admin/users-routes.js';
 import { blobsRoutes } from './ollama/blobs-routes.js';
 import { createRoute } from './ollama/create-route.js';
 import { embedRoutes } from './ollama/embed-routes.js';
@@ -28,6 +36,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((err, c) => {
     const appErr = toAppError(err);
     if (appErr.status >= 500) log.error({ err, path: c.req.path }, 'request failed');
+    const retryAfter = appErr.details?.retryAfter;
+    if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
     return c.json(errorBody(appErr, dialectOf(c.req.path)), appErr.status as 500);
   });
   app.notFound((c) => {
@@ -35,7 +45,8 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(errorBody(err, dialectOf(c.req.path)), 404);
   });
 
-  // Middleware: log, refuse rebinding hosts, CORS, bounded bodies (blob uploads are streamed, not buffered).
+  // Middleware: count, log, refuse rebinding hosts, CORS, bounded bodies (blob uploads are streamed, not buffered).
+  app.use(httpMetrics(deps.metrics));
   app.use(requestLog(log));
   app.use(hostCheck({ listenHostname: config.host.hostname, allowedHosts: [config.host.hostname] }));
   app.use(corsOrigins(config.origins));
@@ -46,10 +57,28 @@ export function createApp(deps: AppDeps): Hono {
     },
   });
   app.use(except('/api/blobs/*', limit));
+  // nosniff, no framing, no referrer, a same-origin CSP for the console (no HSTS: TLS is the proxy's call).
+  app.use(
+    secureHeaders({
+      strictTransportSecurity: false,
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  // Who is calling and may they: every route's permission and audit action are in route-permissions.ts.
+  const { auth } = deps;
+  app.use(authorize({ ...auth, log }));
 
   // Liveness, as Ollama answers it (HEAD is served by GET handlers, body dropped).
   app.get('/', (c) => c.text('Corral is running'));
   app.get('/api/version', (c) => c.json({ version: deps.version }));
+
+  // Probes and Prometheus: /healthz, /readyz, /metrics.
+  app.route('/', healthRoutes(deps));
 
   // Inference.
   app.route('/', generateRoutes(deps));
@@ -65,6 +94,12 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createRoute(deps));
   app.route('/', blobsRoutes(deps));
   app.route('/', pullRoutes(deps));
+
+  // Accounts and the audit log.
+  app.route('/', authRoutes(deps));
+  app.route('/', usersRoutes(deps));
+  app.route('/', keysRoutes(deps));
+  app.route('/', auditRoutes(deps));
 
   return app;
 }

@@ -2,3 +2,4 @@ export * from './bytes.js';
 export * from './digest.js';
 export * from './duration.js';
 export * from './ndjson.js';
+export * from './loopback.js';

@@ -34,6 +34,8 @@ export interface CreateProgress {
 export interface CreateOptions {
   /** Directory relative FROM/ADAPTER paths resolve against (the Modelfile's directory). */
   baseDir: string;
+  /** Whether FROM/ADAPTER may name files on this machine (default true; HTTP callers need the admin role). */
+  allowFiles?: boolean;
   onProgress?: (progress: CreateProgress) => void;
 }
 

@@ -24,6 +24,8 @@ export type FromSource = GgufSource | { kind: 'model'; model: StoredModel };
 /** What resolution needs from the store. */
 export interface SourceContext {
   baseDir: string;
+  /** False: a path is refused (`FORBIDDEN`) without touching the file system; names and digests still work. */
+  allowFiles: boolean;
   blobs: BlobStore;
   getModel(name: string): Promise<StoredModel | undefined>;
 }
@@ -83,6 +85,13 @@ async function resolveGguf(what: string, value: string, ctx: SourceContext): Pro
       throw new AppError('BLOB_NOT_FOUND', `${what} ${value}: no such blob in the store`);
     const gguf = await readGguf(ctx.blobs.path(digest));
     return { kind: 'blob', digest, gguf, described: describeGguf(gguf) };
+  }
+  if (!ctx.allowFiles) {
+    if (!looksLikePath(value)) return undefined;
+    throw new AppError(
+      'FORBIDDEN',
+      `${what} ${value}: reading files on the server needs the admin role; upload the file as a blob instead (corral create does)`,
+    );
   }
   const path = expandPath(value, ctx.baseDir);
   let isFile: boolean;

@@ -49,3 +49,4 @@ export {
   type FreeBytes,
 } from './pull/index.js';
 export { ModelPusher, type ModelPusherOptions, type PushOptions } from './push/index.js';
+export { storeWritableCheck } from './writable-check.js';

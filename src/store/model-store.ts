@@ -119,6 +119,7 @@ export class ModelStore {
         createModel(
           {
             baseDir: options.baseDir,
+            allowFiles: options.allowFiles ?? true,
             blobs: this.#blobs,
             manifests: this.#manifests,
             getModel: (n) => this.get(n),

@@ -7,13 +7,17 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import {
   silentLogger,
   type InferenceService,
+  type ReadinessCheck,
   type RunnerFactory,
   type Scheduler,
 } from '../../src/core/index.js';
+import { createAuthServices, resolveAuthMode, type AuthServices } from '../../src/auth/index.js';
+import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
 import { createApp } from '../../src/http/index.js';
 import { createInferenceStack } from '../../src/inference-stack.js';
-import { ModelPuller, ModelPusher, ModelStore } from '../../src/store/index.js';
+import { Metrics } from '../../src/metrics/index.js';
+import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from '../../src/store/index.js';
 
 export interface TestApp {
   app: Hono;
@@ -22,6 +26,9 @@ export interface TestApp {
   inference: InferenceService;
   config: Config;
   home: string;
+  metrics: Metrics;
+  db: Database;
+  auth: AuthServices;
   /** `app.request` with a JSON body. */
   json(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -33,6 +40,10 @@ export interface TestAppOptions {
   runnerFactory?: RunnerFactory;
   /** Memory budget for models (default 8 GiB). */
   memoryBytes?: number;
+  /** Readiness checks after the store-writable one. */
+  readiness?: ReadinessCheck[];
+  /** Database (default: SQLite in the temporary home); see test/helpers/test-databases.ts. */
+  database?: Omit<OpenDatabaseOptions, 'log'>;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -40,6 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = loadConfig({ env: { CORRAL_HOME: home, CORRAL_NUM_PARALLEL: '2', ...options.env } });
   const store = await ModelStore.open(config.models);
   const memoryBytes = options.memoryBytes ?? 8 * 2 ** 30;
+  const metrics = new Metrics();
   const { scheduler, inference } = createInferenceStack({
     config,
     store,
@@ -48,6 +60,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     coreBudget: 2,
     log: silentLogger,
     contextLength: 512,
+    metrics,
   });
   const puller = await ModelPuller.open({
     store,
@@ -56,7 +69,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hfToken: config.hfToken,
   });
   const pusher = new ModelPusher({ store });
+  const db = await openDatabase({
+    sqlitePath: join(home, 'corral.db'),
+    ...options.database,
+    log: silentLogger,
+  });
+  const auth = createAuthServices({
+    enabled: resolveAuthMode({ ...config, hostname: config.host.hostname }).enabled,
+    db,
+    defaults: { perMinute: config.rateLimit, concurrent: config.maxConcurrentPerKey },
+    sessionTtlMs: config.sessionTtl,
+    log: silentLogger,
+  });
   const app = createApp({
+    auth,
     config,
     store,
     puller,
@@ -64,6 +90,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     inference,
     log: silentLogger,
     version: '9.9.9-test',
+    metrics,
+    readiness: [storeWritableCheck(config.models), ...(options.readiness ?? [])],
   });
   return {
     app,
@@ -72,6 +100,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     inference,
     config,
     home,
+    metrics,
+    db,
+    auth,
     json: async (method, path, body, headers = {}) =>
       app.request(path, {
         method,
@@ -83,6 +114,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await pusher.close();
       await scheduler.close();
       await store.close();
+      await metrics.close();
+      await db.close();
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -5,8 +5,12 @@ import { parseCommandArgs } from '../command.js';
 import { print, UsageError } from '../io.js';
 
 const KEYS = Object.keys(settings) as SettingKey[];
+const isSwitch = (k: SettingKey) => (settings[k] as { boolean?: true }).boolean === true;
 const FLAG_OPTIONS = Object.fromEntries(
-  KEYS.map((k) => [settings[k].flag.slice(2), { type: 'string' as const }]),
+  KEYS.map((k) => [
+    settings[k].flag.slice(2),
+    { type: isSwitch(k) ? ('boolean' as const) : ('string' as const) },
+  ]),
 );
 
 export const serveCommand: Command = {
@@ -21,6 +25,7 @@ export const serveCommand: Command = {
     for (const key of KEYS) {
       const value = values[settings[key].flag.slice(2)];
       if (typeof value === 'string') flags[key] = value;
+      else if (value === true) flags[key] = 'true';
     }
     const config = loadConfig({ env: io.env, flags });
     const server = await startServer(config);

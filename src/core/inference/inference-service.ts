@@ -16,6 +16,7 @@ import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
 import type { Lease, LoadedModelStatus, Scheduler } from '../scheduler/index.js';
 import { renderPrompt } from '../template/index.js';
 import { parseToolCall, toolCallSchema, toolsSystemMessage } from './forced-tool-call.js';
+import type { GenerationStats, InferenceObserver } from './inference-observer.js';
 import { mergeOptions, type MergedOptions } from './merge-options.js';
 import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
 
@@ -26,6 +27,8 @@ export interface InferenceServiceOptions {
   defaultContextLength: number;
   log: Logger;
   now?: () => number;
+  /** Told about every finished generation (metrics). */
+  observer?: InferenceObserver;
 }
 
 /** What streaming callers pass: a signal that cancels, and a sink for text as it is produced. */
@@ -174,7 +177,17 @@ export class InferenceService {
     try {
       const runner: Runner = acquired.lease.runner;
       const request = build(acquired.model, acquired.options);
-      const result = await runner.generate(request, { signal: handlers.signal, onText: handlers.onText });
+      let firstTextAt: number | undefined;
+      const onText = (text: string): void => {
+        firstTextAt ??= this.#now();
+        handlers.onText?.(text);
+      };
+      const result = await runner.generate(request, { signal: handlers.signal, onText });
+      this.#observe(acquired.model.name, {
+        promptTokens: result.promptTokens,
+        evalTokens: result.evalTokens,
+        firstTokenMs: firstTextAt === undefined ? undefined : firstTextAt - acquired.started,
+      });
       return {
         ...result,
         model: input.model,
@@ -184,6 +197,17 @@ export class InferenceService {
       };
     } finally {
       acquired.lease.release();
+    }
+  }
+
+  /** Tell the observer; it must not turn a served request into a failure, so its errors are only logged. */
+  #observe(model: string, stats: GenerationStats): void {
+    const observer = this.#o.observer;
+    if (observer === undefined) return;
+    try {
+      observer.generated(model, stats);
+    } catch (err) {
+      this.#o.log.warn({ err, model }, 'inference observer failed');
     }
   }
 

@@ -9,7 +9,7 @@ import type { Runner, RunnerExit, RunnerFactory, RunnerLoadSpec } from '../runne
 import { type Clock, scheduleAt } from './clock.js';
 import { loadRunner } from './load-runner.js';
 import { LoadedModel } from './loaded-model.js';
-import type { AcquireRequest, Lease } from './types.js';
+import type { AcquireRequest, Lease, SchedulerObserver } from './types.js';
 
 /** What the pool tells its owner. */
 export interface RunnerPoolHooks {
@@ -28,6 +28,7 @@ export interface RunnerPoolOptions {
   log: Logger;
   loadTimeoutMs: number;
   hooks: RunnerPoolHooks;
+  observer?: SchedulerObserver;
 }
 
 /** Owns every runner, current or closing. */
@@ -173,7 +174,10 @@ export class RunnerPool {
     if (model.state === 'closing' || model.state === 'gone') return;
     const fields = { model: model.displayName, pid: model.runner?.pid, ...exit };
     if (exit.expected) this.#options.log.info(fields, 'runner exited');
-    else this.#options.log.warn(fields, 'runner exited unexpectedly');
+    else {
+      this.#options.log.warn(fields, 'runner exited unexpectedly');
+      this.#notify((o) => o.runnerCrashed?.(model.displayName, exit));
+    }
     this.#forget(model);
     model.markGone();
     this.#options.hooks.onChange();
@@ -202,6 +206,7 @@ export class RunnerPool {
         { model: model.displayName, pid: runner.pid, ms, ramBytes, contextSize, threads },
         'model loaded',
       );
+      this.#notify((o) => o.modelLoaded?.(model.displayName, ms));
       hooks.onCapacity(model);
       if (model.state === 'ready' && model.refCount === 0) this.#goIdle(model);
     } catch (err) {
@@ -209,12 +214,24 @@ export class RunnerPool {
         ? err
         : new AppError('RUNNER_FAILED', 'model load failed', { cause: err });
       log.warn({ model: model.displayName, code: error.code, err: error.message }, 'model load failed');
+      if (error.code !== 'CANCELLED') this.#notify((o) => o.modelLoadFailed?.(model.displayName, error.code));
       this.#forget(model);
       model.markGone();
       hooks.onLoadFailed(model, error);
     } finally {
       model.markLoadSettled();
       hooks.onChange();
+    }
+  }
+
+  /** Tell the observer; its failure must not disturb scheduling, so it is only logged. */
+  #notify(event: (observer: SchedulerObserver) => void): void {
+    const { observer, log } = this.#options;
+    if (observer === undefined) return;
+    try {
+      event(observer);
+    } catch (err) {
+      log.warn({ err }, 'scheduler observer failed');
     }
   }
 

@@ -46,6 +46,7 @@ export class Scheduler implements AsyncDisposable {
       clock: this.#clock,
       log: options.log,
       loadTimeoutMs: options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
+      observer: options.observer,
       hooks: {
         onCapacity: (model) => this.#serveWaiting(model),
         onLoadFailed: (model, error) => this.#failWaiters(model.key, error),

@@ -1,6 +1,7 @@
 /** The scheduler's ports and public shapes: options, acquire requests, leases, `ps` rows. */
 import type { Logger } from '../logger.js';
-import type { Runner, RunnerFactory, RunnerLoadSpec } from '../runner.js';
+import type { ErrorCode } from '../errors.js';
+import type { Runner, RunnerExit, RunnerFactory, RunnerLoadSpec } from '../runner.js';
 import type { Clock } from './clock.js';
 import type { MemoryEstimateInput } from './estimate-memory.js';
 
@@ -12,6 +13,19 @@ export interface MemoryProbe {
    * see the runners' usage (a fixed cap, mapped files counted as available) still never over-commits.
    */
   available(): Promise<{ freeBytes: number; totalBytes: number }>;
+}
+
+/**
+ * The scheduler observer port: told when runners load, fail to load or die, so `src/metrics` can count them without
+ * core knowing about Prometheus. Calls are synchronous; an observer that throws is logged, never fatal.
+ */
+export interface SchedulerObserver {
+  /** A runner finished loading `model` (its display name) in `ms` milliseconds. */
+  modelLoaded?(model: string, ms: number): void;
+  /** Loading `model` failed (not counted: loads cancelled by an unload or shutdown). */
+  modelLoadFailed?(model: string, code: ErrorCode): void;
+  /** A loaded runner ended without being asked to: a crash, an out-of-memory kill or a hang. */
+  runnerCrashed?(model: string, exit: RunnerExit): void;
 }
 
 /** Constructor options of {@link Scheduler}. */
@@ -38,6 +52,8 @@ export interface SchedulerOptions {
   log: Logger;
   /** Injected time (default: the system clock). */
   clock?: Clock;
+  /** Told about loads and crashes (metrics). */
+  observer?: SchedulerObserver;
 }
 
 /** The model facts the memory estimate needs; the scheduler fills in `contextSize` and `parallel`. */

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../core/index.js';
+import { isLoopback } from '../../lib/index.js';
 
 /** Strip the port (and IPv6 brackets) from a Host header value. */
 export function hostnameOf(hostHeader: string): string {
@@ -13,11 +14,6 @@ export function hostnameOf(hostHeader: string): string {
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') >= 0 ? h.indexOf(']') : undefined);
   const colon = h.lastIndexOf(':');
   return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
-}
-
-/** True when a listen address is loopback (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 export function hostCheck(options: { listenHostname: string; allowedHosts: string[] }): MiddlewareHandler {

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { createRequestSchema } from '../../api/index.js';
-import { AppError } from '../../core/index.js';
+import { AppError, allows } from '../../core/index.js';
 import {
   parseModelfile,
   renderModelfile,
@@ -13,6 +13,7 @@ import {
   type ModelfileInstruction,
 } from '../../store/index.js';
 import type { AppDeps } from '../app-deps.js';
+import { principalOf } from '../auth-context.js';
 import { parseBody } from '../parse-body.js';
 import { ndjsonFormat, streamResponse } from '../stream-response.js';
 
@@ -55,9 +56,12 @@ export function createRoute({ store, log }: AppDeps): Hono {
       throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
     }
     const modelfile = renderModelfile({ instructions });
+    // Files on the server's disk are the admin's business; others upload blobs (as `corral create` does).
+    const role = principalOf(c).role;
+    const allowFiles = role !== undefined && allows(role, 'admin');
     // Relative FROM paths in a Modelfile sent over HTTP resolve against the server's working directory.
     const run = (emit: (line: unknown) => void) =>
-      store.create(req.model, modelfile, { baseDir: process.cwd(), onProgress: emit });
+      store.create(req.model, modelfile, { baseDir: process.cwd(), allowFiles, onProgress: emit });
     if (req.stream === false) {
       await run(() => undefined);
       return c.json({ status: 'success' });

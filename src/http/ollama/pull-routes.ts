@@ -32,7 +32,7 @@ export function toPullEntry(s: PullStatus): PullEntry {
   };
 }
 
-export function pullRoutes({ puller, pusher, log }: AppDeps): Hono {
+export function pullRoutes({ puller, pusher, log, metrics }: AppDeps): Hono {
   const app = new Hono();
   const respond = async (
     request: Request,
@@ -54,7 +54,14 @@ export function pullRoutes({ puller, pusher, log }: AppDeps): Hono {
     const req = await parseBody(c, pullRequestSchema);
     const { model, insecure } = req;
     return respond(c.req.raw, req.stream, 'pull', model, (emit, signal) =>
-      puller.pull(model, { insecure, signal, onProgress: emit }),
+      puller.pull(model, {
+        insecure,
+        signal,
+        onProgress: (p) => {
+          metrics.pullProgress(p);
+          emit(p);
+        },
+      }),
     );
   });
 

@@ -7,8 +7,8 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { AppError, type Logger } from '../../core/index.js';
+import { type BlobWriter, createBlobWriter } from './blob-writer.js';
 import { fetchPart } from './fetch-part.js';
-import { createFileHasher, type FileHasher } from './file-hasher.js';
 import { completedBytes, contiguousEnd, type Part, planParts } from './part-plan.js';
 import type { PartialBlobs } from './partial-blobs.js';
 import type { RangeSource } from './range-source.js';
@@ -64,14 +64,14 @@ export class BlobDownload {
     const { partials } = this.#o;
     const path = partials.dataPath(this.digest);
     const file = await this.#prepare(path);
-    const hasher = createFileHasher(path, this.size);
+    const writer = createBlobWriter(file, path, this.size);
     const timer = setInterval(() => void this.#save(file), this.#o.checkpointMs ?? 500);
     let verified = false;
     try {
-      hasher.advance(contiguousEnd(this.#parts));
-      await this.#fetchAll(file, hasher);
+      writer.advance(contiguousEnd(this.#parts));
+      await this.#fetchAll(writer);
       clearInterval(timer);
-      const actual = await hasher.digest(this.size);
+      const actual = await writer.digest(this.size);
       if (actual !== this.digest) {
         this.#corrupt = true;
         const what = this.#o.source.description;
@@ -84,7 +84,7 @@ export class BlobDownload {
     } finally {
       clearInterval(timer);
       if (!verified && !this.#corrupt) await this.#save(file); // keep the progress for a resume
-      await hasher.close();
+      await writer.close();
       await this.#checkpoint;
       await file.close();
       if (this.#corrupt) await partials.remove(this.digest);
@@ -117,7 +117,7 @@ export class BlobDownload {
     return file;
   }
 
-  async #fetchAll(file: FileHandle, hasher: FileHasher): Promise<void> {
+  async #fetchAll(writer: BlobWriter): Promise<void> {
     const stop = new AbortController();
     const signal = AbortSignal.any([this.#abort.signal, stop.signal]);
     const pending = this.#parts.filter((p) => p.completed < p.size);
@@ -130,9 +130,9 @@ export class BlobDownload {
               source: this.#o.source,
               part,
               blobSize: this.size,
-              file,
+              writer,
               signal,
-              onWritten: () => hasher.advance(contiguousEnd(this.#parts)),
+              onWritten: () => writer.advance(contiguousEnd(this.#parts)),
             }),
           {
             policy: this.#o.retry,

@@ -1,15 +1,15 @@
 /**
  * Downloads the rest of one part into the partial file at its offset. Incoming socket chunks are copied into
- * one of three reusable buffers of a few MB, and a full buffer (or 200 ms worth of a slow connection) is written
- * with one positioned write. Copying lets the chunks die young: holding them until a batched write made them
- * survive into the old generation, and garbage collection then cost more than the download itself. Writes run
- * one after another; when two are queued the socket is paused (backpressure). A part's `completed` only grows
- * once its bytes are written, in order, so it always covers a gap-free prefix (the hasher reads up to it, the
- * journal records it), and the promise settles only after every write it queued has finished, so a retry never
- * races an old write.
+ * one of three reusable buffers of a few MB, and a full buffer (or 200 ms worth of a slow connection) is handed
+ * to the {@link BlobWriter} as one positioned write. Copying lets the chunks die young: holding them until a
+ * batched write made them survive into the old generation, and garbage collection then cost more than the
+ * download itself. When two writes are queued the socket is paused (backpressure). A part's `completed` only
+ * grows once its bytes are written, in order, so it always covers a gap-free prefix (the hasher reads up to it,
+ * the journal records it), and the promise settles only after every write it queued has finished, so a retry
+ * never races an old write.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../core/index.js';
+import type { BlobWriter } from './blob-writer.js';
 import type { Part } from './part-plan.js';
 import type { RangeSource } from './range-source.js';
 import { RetryableError } from './retry.js';
@@ -20,7 +20,7 @@ export interface FetchPartOptions {
   part: Part;
   /** Size of the whole blob (a server reporting another size is refused). */
   blobSize: number;
-  file: FileHandle;
+  writer: BlobWriter;
   signal: AbortSignal;
   /** Called after each write with the bytes it added to `part.completed`. */
   onWritten: (bytes: number) => void;
@@ -34,7 +34,7 @@ const FLUSH_MS = 200;
 
 /** Fetch `part` from `part.offset + part.completed` to its end. */
 export async function fetchPart(options: FetchPartOptions): Promise<void> {
-  const { source, part, file, signal, onWritten } = options;
+  const { source, part, writer, signal, onWritten } = options;
   const end = part.offset + part.size;
   let pos = part.offset + part.completed;
   if (pos >= end) return;
@@ -60,8 +60,8 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
     let writing = 0;
     let received = false; // the whole range arrived
     let failure: unknown;
+    let writeFailed = false; // later writes of this part leave a gap: they must not count
     let lastFlush = Date.now();
-    let queue: Promise<unknown> = Promise.resolve();
 
     const settle = () => {
       if (writing > 0) return;
@@ -85,18 +85,20 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
       // Three buffers cover one filling and two queued; a fourth is only made if a chunk arrives while paused.
       current = free.pop() ?? Buffer.allocUnsafeSlow(bufferSize);
       if (++writing >= MAX_WRITES_QUEUED) body.pause();
-      queue = queue.then(() => file.write(buffer, 0, size, at));
-      void queue.then(
-        () => {
+      void writer.write(buffer, size, at).then(
+        (reusable) => {
           writing--;
-          free.push(buffer);
-          part.completed += size;
-          onWritten(size);
+          free.push(reusable);
+          if (!writeFailed) {
+            part.completed += size;
+            onWritten(size);
+          }
           if (failure === undefined && !received) body.resume();
           settle();
         },
         (err: unknown) => {
           writing--;
+          writeFailed = true;
           failure ??= diskError(err);
           body.destroy();
           settle();

@@ -1,0 +1,45 @@
+/** The account and access services of one server, built over its database. */
+import type { Logger } from '../core/index.js';
+import type { Database } from '../db/index.js';
+import { Accounts } from './accounts.js';
+import { AuditLog } from './audit-log.js';
+import { Authenticator } from './authenticator.js';
+import { BootstrapToken } from './bootstrap.js';
+import type { CallerLimits } from './principal.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export interface AuthServices {
+  /** Whether credentials are required (`CORRAL_AUTH`, resolved against the listen address). */
+  enabled: boolean;
+  db: Database;
+  authenticator: Authenticator;
+  accounts: Accounts;
+  limiter: RateLimiter;
+  audit: AuditLog;
+  /** The first-run token; its route refuses once any account exists. */
+  bootstrap: BootstrapToken;
+  sessionTtlMs: number;
+}
+
+/** What {@link createAuthServices} needs. */
+export interface AuthServicesOptions {
+  enabled: boolean;
+  db: Database;
+  /** Limits of keys that set none. */
+  defaults: CallerLimits;
+  sessionTtlMs: number;
+  log: Logger;
+}
+
+export function createAuthServices(o: AuthServicesOptions): AuthServices {
+  return {
+    enabled: o.enabled,
+    db: o.db,
+    authenticator: new Authenticator({ db: o.db, defaults: o.defaults, log: o.log }),
+    accounts: new Accounts(o.db),
+    limiter: new RateLimiter(),
+    audit: new AuditLog(o.db, o.log),
+    bootstrap: new BootstrapToken(o.db),
+    sessionTtlMs: o.sessionTtlMs,
+  };
+}

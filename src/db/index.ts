@@ -1,0 +1,20 @@
+/**
+ * The database layer: Kysely over SQLite (default) or PostgreSQL (clusters), one schema and one set of
+ * migrations for both, and a repository per table. Everything else imports it from here.
+ */
+export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
+export type { Database } from './database.js';
+export type { Dialect } from './schema.js';
+export { redactDatabaseUrl } from './connect-postgres.js';
+export type { UserRecord, UserRepository } from './user-repository.js';
+export type { ApiKeyRecord, ApiKeyRepository } from './api-key-repository.js';
+export type { SessionRecord, SessionRepository } from './session-repository.js';
+export {
+  auditPageSize,
+  type AuditEvent,
+  type AuditOutcome,
+  type AuditQuery,
+  type AuditRepository,
+} from './audit-repository.js';
+export type { ProfileRecord, ProfileRepository } from './profile-repository.js';
+export type { SettingsRepository } from './settings-repository.js';

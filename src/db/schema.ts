@@ -1,0 +1,88 @@
+/**
+ * Kysely table types: the shape of the rows as both dialects store them. Timestamps are ISO-8601 UTC text
+ * (`Date.toISOString()`: fixed width, so text order is time order on SQLite and PostgreSQL alike), booleans are
+ * integers 0/1 and JSON is text, so one row mapper serves both dialects.
+ */
+import type { Generated } from 'kysely';
+
+/** `users`: people who sign in to the console or own API keys. */
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  password_hash: string | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `api_keys`: only the hash of the secret is stored. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  user_id: string | null;
+  role: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  rate_limit_per_minute: number | null;
+  max_concurrent: number | null;
+}
+
+/** `sessions`: console sign-ins; `id` is the hash of the cookie token. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+/** `audit_events`: append-only; `id` is an auto-increment integer on both dialects. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  status: number | null;
+  ip: string | null;
+  details: string | null;
+}
+
+/** `profiles`: saved model + system prompt + options presets. `options` is JSON text. */
+export interface ProfilesTable {
+  id: string;
+  name: string;
+  model: string;
+  system: string | null;
+  options: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `settings`: small key/value store for server-wide settings changed at run time. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+/** The whole schema, as Kysely's type parameter. */
+export interface Schema {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  profiles: ProfilesTable;
+  settings: SettingsTable;
+}
+
+/** Which SQL dialect a database speaks. */
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,76 @@
+/**
+ * The permission every route requires, and the audit action of every state-changing route: one table, read by
+ * the `authorize` middleware. A route missing here is refused (fail closed) and fails the route-table test.
+ * Roles and their grants are in `core/access.ts`.
+ */
+import type { Permission } from '../core/index.js';
+
+/** Where the audit entry's target comes from: a JSON body field list, or a path parameter. */
+export type AuditTarget = { body: readonly string[] } | { param: string };
+
+/** What one route requires and records. */
+export interface RouteSpec {
+  permission: Permission;
+  /** Audit action; routes that change state have one. */
+  audit?: string;
+  target?: AuditTarget;
+}
+
+const model = { body: ['model', 'name'] } as const;
+
+/** Keyed by `METHOD path` exactly as registered (HEAD is served by GET routes). */
+export const routeTable: Readonly<Record<string, RouteSpec>> = {
+  // Liveness, health and version: no credentials.
+  'GET /': { permission: 'public' },
+  'GET /api/version': { permission: 'public' },
+  'GET /healthz': { permission: 'public' },
+  'GET /readyz': { permission: 'public' },
+  'GET /metrics': { permission: 'system:read' },
+
+  // Sign-in. Credentials travel in the body; the handlers audit their own outcome.
+  'POST /api/auth/login': { permission: 'public' },
+  'POST /api/auth/logout': { permission: 'public' },
+  'GET /api/auth/me': { permission: 'public' },
+  'POST /api/auth/bootstrap': { permission: 'public' },
+
+  // Inference.
+  'POST /api/generate': { permission: 'inference' },
+  'POST /api/chat': { permission: 'inference' },
+  'POST /api/embed': { permission: 'inference' },
+  'POST /api/embeddings': { permission: 'inference' },
+  'POST /v1/chat/completions': { permission: 'inference' },
+  'POST /v1/completions': { permission: 'inference' },
+  'POST /v1/embeddings': { permission: 'inference' },
+
+  // Reading models.
+  'GET /api/tags': { permission: 'models:read' },
+  'POST /api/show': { permission: 'models:read' },
+  'GET /api/ps': { permission: 'models:read' },
+  'GET /v1/models': { permission: 'models:read' },
+  'GET /v1/models/*': { permission: 'models:read' },
+  'GET /api/blobs/:digest': { permission: 'models:read' },
+  'GET /api/pulls': { permission: 'system:read' },
+
+  // Changing models.
+  'POST /api/create': { permission: 'models:write', audit: 'model.create', target: model },
+  'POST /api/copy': { permission: 'models:write', audit: 'model.copy', target: { body: ['destination'] } },
+  'DELETE /api/delete': { permission: 'models:write', audit: 'model.delete', target: model },
+  'POST /api/pull': { permission: 'models:write', audit: 'model.pull', target: model },
+  'DELETE /api/pull': { permission: 'models:write', audit: 'model.pull.cancel', target: model },
+  'POST /api/push': { permission: 'models:write', audit: 'model.push', target: model },
+  'POST /api/blobs/:digest': {
+    permission: 'models:write',
+    audit: 'blob.create',
+    target: { param: 'digest' },
+  },
+
+  // Accounts and the audit log.
+  'GET /api/users': { permission: 'admin' },
+  'POST /api/users': { permission: 'admin', audit: 'user.create', target: { body: ['name'] } },
+  'PATCH /api/users/:name': { permission: 'admin', audit: 'user.update', target: { param: 'name' } },
+  'DELETE /api/users/:name': { permission: 'admin', audit: 'user.delete', target: { param: 'name' } },
+  'GET /api/keys': { permission: 'admin' },
+  'POST /api/keys': { permission: 'admin', audit: 'key.create', target: { body: ['name'] } },
+  'DELETE /api/keys/:id': { permission: 'admin', audit: 'key.revoke', target: { param: 'id' } },
+  'GET /api/admin/audit': { permission: 'admin' },
+};

@@ -76,7 +76,7 @@ export class RateLimiter {
 }
 
 function limited(what: string, seconds: number): AppError {
-  const retryAfter = Math.max(1, Math.ceil(seconds));
+  const retryAfter = Math.max(1, Math.ceil(seconds - 1e-6)); // float noise must not add a second
   return new AppError('RATE_LIMITED', `rate limit: ${what}; retry in ${retryAfter}s`, {
     details: { retryAfter },
   });

@@ -61,6 +61,9 @@ describe('runner processes behind the API', () => {
     expect(next.status).toBe(200);
     expect(((await next.json()) as { eval_count: number }).eval_count).toBe(4);
     expect(t.inference.ps()[0]?.pid).not.toBe(loaded!.pid);
+    const metrics = await (await t.app.request('/metrics')).text();
+    expect(metrics).toContain('corral_runner_crashes_total{model="tiny:latest"} 1');
+    expect(metrics).toContain('corral_model_loads_total{model="tiny:latest",result="ok"} 2');
   });
 
   it('keep_alive: 0 ends the runner process after the request', async () => {

@@ -21,13 +21,14 @@ export async function runCorral(
   argv: string[],
   env: Record<string, string>,
   cwd = process.cwd(),
+  stdin?: string,
 ): Promise<CliResult> {
   const out = capture();
   const err = capture();
   const io: CliIo = {
     stdout: out.stream,
     stderr: err.stream,
-    stdin: new PassThrough(),
+    stdin: stdin === undefined ? new PassThrough() : PassThrough.from([stdin]),
     env,
     cwd,
     interrupted: new AbortController().signal,

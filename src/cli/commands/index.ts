@@ -1,6 +1,11 @@
 /** Every CLI command, in the order `corral --help` lists them. */
 import type { Command } from '../command.js';
+import { adminCommand } from './admin.js';
+import { auditCommand } from './audit.js';
 import { cpCommand } from './cp.js';
+import { keysCommand } from './keys.js';
+import { loginCommand, logoutCommand } from './login.js';
+import { usersCommand } from './users.js';
 import { createCommand } from './create.js';
 import { listCommand } from './list.js';
 import { psCommand } from './ps.js';
@@ -24,6 +29,12 @@ export const commands: Command[] = [
   psCommand,
   cpCommand,
   rmCommand,
+  loginCommand,
+  logoutCommand,
+  keysCommand,
+  usersCommand,
+  auditCommand,
+  adminCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -30,6 +30,13 @@ export const serveCommand: Command = {
     const config = loadConfig({ env: io.env, flags });
     const server = await startServer(config);
     print(io.stderr, `Corral is listening on ${server.url}`);
+    if (server.bootstrapToken !== undefined) {
+      print(
+        io.stderr,
+        `No accounts yet. Create the first admin with \`corral admin create NAME\`, or in the console with the ` +
+          `one-time token ${server.bootstrapToken}`,
+      );
+    }
     await new Promise<void>((resolve) => {
       if (io.interrupted.aborted) resolve();
       else io.interrupted.addEventListener('abort', () => resolve(), { once: true });

@@ -18,7 +18,17 @@ export function createLogger(config: Config): RootLogger {
       level,
       base: { pid: process.pid },
       redact: {
-        paths: ['*.authorization', '*.apiKey', '*.password', 'req.headers.authorization'],
+        paths: [
+          '*.authorization',
+          '*.cookie',
+          '*.apiKey',
+          '*.password',
+          '*.passwordHash',
+          '*.secretHash',
+          '*.token',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
         censor: '[redacted]',
       },
     },

@@ -95,7 +95,7 @@ export class Authenticator {
     this.#touched.set(key.id, now.getTime());
     this.#o.db.apiKeys.touch(key.id, now).catch((err: unknown) => {
       // Bookkeeping only: the request is already authenticated, so a failed write is logged, not thrown.
-      this.#o.log.warn({ err, key: key.id }, 'api key last-used update failed');
+      this.#o.log.warn({ err, keyId: key.id }, 'api key last-used update failed');
     });
   }
 

@@ -124,7 +124,7 @@ function whenBodyDone(res: Response, done: () => void): Response {
     done();
     return res;
   }
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

@@ -6,6 +6,9 @@
  * runs; the tsx loader of development changes garbage collection enough to skew the figure. Runs on tmpfs
  * (/dev/shm: the network and verification pipeline alone) and on the disk (where Corral's fsync, which curl does
  * not do, is paid at disk speed). Rounds alternate tools so background load hits all alike; medians are reported.
+ * Beside the rates it reports CPU seconds per GiB of the client (curl, or Corral's whole process: receive, write,
+ * hash) and of the registry process serving it: client and server share the machine's cores, so on a small
+ * machine the CPU each byte costs, more than any wait, sets the rate.
  * Writes bench/results/pull.json. `PULL_BENCH_MB` (default 512) and `PULL_BENCH_ROUNDS` (default 5) adjust it.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,8 +28,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { finishedChildrenCpuMs, processCpuMs } from './helpers/cpu-time.js';
 
 const MB = 1024 * 1024;
+const GB = 1024 * MB;
 const SIZE_MB = Number(process.env.PULL_BENCH_MB ?? 512);
 const ROUNDS = Number(process.env.PULL_BENCH_ROUNDS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +42,15 @@ interface Registry {
   host: string;
   digest: string;
   size: number;
+  /** CPU milliseconds the registry process has used so far. */
+  cpuMs(): number | undefined;
   stop(): void;
+}
+/** One timed pull: wall time, and CPU time of the client and of the registry (undefined off Linux). */
+interface Run {
+  ms: number;
+  clientCpuMs: number | undefined;
+  serverCpuMs: number | undefined;
 }
 
 function blobFile(): string {
@@ -73,8 +86,12 @@ async function startRegistry(path: string): Promise<Registry> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const info = JSON.parse(await firstLine(child.stdout)) as Omit<Registry, 'stop'>;
-  return { ...info, stop: () => void child.kill('SIGTERM') };
+  const info = JSON.parse(await firstLine(child.stdout)) as Omit<Registry, 'stop' | 'cpuMs'>;
+  return {
+    ...info,
+    cpuMs: () => (child.pid === undefined ? undefined : processCpuMs(child.pid)),
+    stop: () => void child.kill('SIGTERM'),
+  };
 }
 
 /** The long-lived client process (see helpers/pull-client.mjs): one pull per request line. */
@@ -83,11 +100,11 @@ function startClient(dist: string) {
   const child = spawn(process.execPath, [script, dist], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
-    async pull(dir: string, model: string, parts: number): Promise<number> {
+    async pull(dir: string, model: string, parts: number): Promise<{ ms: number; cpuMs: number }> {
       child.stdin.write(`${dir} ${model} ${parts}\n`);
       const next = await lines.next();
       if (next.done) throw new Error('the pull client exited');
-      return (JSON.parse(next.value) as { ms: number }).ms;
+      return JSON.parse(next.value) as { ms: number; cpuMs: number };
     },
     stop: () => void child.stdin.end(),
   };
@@ -98,19 +115,29 @@ async function timeOnce(
   base: string,
   reg: Registry,
   client: ReturnType<typeof startClient>,
-) {
+): Promise<Run> {
   const dir = mkdtempSync(join(base, 'corral-pull-bench-'));
+  const server = reg.cpuMs();
+  const since = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined ? undefined : after - before;
   try {
     if (variant.startsWith('corral')) {
-      return await client.pull(dir, `${reg.host}/bench/blob`, variant === 'corral-1' ? 1 : 4);
+      const r = await client.pull(dir, `${reg.host}/bench/blob`, variant === 'corral-1' ? 1 : 4);
+      return { ms: r.ms, clientCpuMs: r.cpuMs, serverCpuMs: since(server, reg.cpuMs()) };
     }
+    const children = finishedChildrenCpuMs();
     const start = performance.now();
     execFileSync('curl', ['-sf', '-o', join(dir, 'blob'), `${reg.url}/v2/bench/blob/blobs/${reg.digest}`]);
     if (variant === 'curl+sha256sum') {
       const sum = execFileSync('sha256sum', [join(dir, 'blob')], { encoding: 'utf8' });
       if (!sum.startsWith(reg.digest.slice(7))) throw new Error('curl fetched a corrupt blob');
     }
-    return performance.now() - start;
+    const ms = performance.now() - start;
+    return {
+      ms,
+      clientCpuMs: since(children, finishedChildrenCpuMs()),
+      serverCpuMs: since(server, reg.cpuMs()),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     execFileSync('sync'); // the next run starts without this one's dirty pages
@@ -119,6 +146,10 @@ async function timeOnce(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const percent = (x: number) => `${(x * 100).toFixed(0)}%`;
+/** Median CPU seconds per GiB, or undefined when the CPU time could not be read. */
+const cpuPerGiB = (ms: Array<number | undefined>, bytes: number) =>
+  ms.every((m) => m !== undefined) ? median(ms) / 1000 / (bytes / GB) : undefined;
+const cpuCell = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2)).padStart(8);
 
 const path = blobFile();
 const dist = buildSources();
@@ -138,18 +169,21 @@ const rows: Array<{
   best: number;
   vsCurl: number;
   vsVerifiedCurl: number;
+  clientCpuSecPerGiB: number | undefined;
+  serverCpuSecPerGiB: number | undefined;
 }> = [];
 try {
   for (const loc of locations) {
-    const speeds = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+    const runs = new Map<Variant, Run[]>(variants.map((v) => [v, []]));
     await timeOnce('corral-4', loc.dir, reg, client); // warm-up: page cache, JIT, connections
     for (let round = 0; round < ROUNDS; round++) {
-      for (const v of variants)
-        speeds.get(v)!.push(reg.size / MB / ((await timeOnce(v, loc.dir, reg, client)) / 1000));
+      for (const v of variants) runs.get(v)!.push(await timeOnce(v, loc.dir, reg, client));
     }
-    const curl = median(speeds.get('curl')!);
-    const verified = median(speeds.get('curl+sha256sum')!);
-    for (const [variant, mbps] of speeds) {
+    const rate = (r: Run) => reg.size / MB / (r.ms / 1000);
+    const curl = median(runs.get('curl')!.map(rate));
+    const verified = median(runs.get('curl+sha256sum')!.map(rate));
+    for (const [variant, rs] of runs) {
+      const mbps = rs.map(rate);
       const m = median(mbps);
       rows.push({
         location: loc.name,
@@ -159,6 +193,14 @@ try {
         best: Math.max(...mbps),
         vsCurl: m / curl,
         vsVerifiedCurl: m / verified,
+        clientCpuSecPerGiB: cpuPerGiB(
+          rs.map((r) => r.clientCpuMs),
+          reg.size,
+        ),
+        serverCpuSecPerGiB: cpuPerGiB(
+          rs.map((r) => r.serverCpuMs),
+          reg.size,
+        ),
       });
     }
   }
@@ -170,13 +212,17 @@ try {
 console.log(
   `pull throughput, ${SIZE_MB} MiB blob over loopback, median of ${ROUNDS} rounds (MiB/s), ${cpus().length} cores`,
 );
-console.log('location  tool             median     best   vs curl   vs curl+sha256sum');
+console.log(
+  'location  tool             median     best   vs curl   vs curl+sha256sum   CPU s/GiB: client  server',
+);
 for (const r of rows) {
   const cells = [
     r.median.toFixed(0).padStart(7),
     r.best.toFixed(0).padStart(8),
     percent(r.vsCurl).padStart(9),
     percent(r.vsVerifiedCurl).padStart(19),
+    cpuCell(r.clientCpuSecPerGiB).padStart(19),
+    cpuCell(r.serverCpuSecPerGiB),
   ];
   console.log(`${r.location.padEnd(9)} ${r.variant.padEnd(15)} ${cells.join(' ')}`);
 }
@@ -191,7 +237,9 @@ const result = {
   loadStart,
   loadEnd: loadavg(),
   target: 0.8,
-  note: 'corral-N: a Corral pull with N parallel parts, sha256 verification, fsync and commit included',
+  note:
+    'corral-N: a Corral pull with N parallel parts, sha256 verification, fsync and commit included; ' +
+    'CPU: seconds per GiB (median) of the client process (curl: curl, plus sha256sum where named) and of the registry',
   results: rows,
 };
 writeFileSync(new URL('./results/pull.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

@@ -4,6 +4,8 @@
  */
 import { type ServerType, serve } from '@hono/node-server';
 import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
 import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from './store/index.js';
+import { readTlsFiles } from './tls.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -25,6 +28,8 @@ export interface RunningServer {
   readonly port: number;
   /** The one-time token that creates the first admin, while auth is on and no account exists. */
   readonly bootstrapToken: string | undefined;
+  /** Re-read the TLS certificate and key (SIGHUP); new connections get them. Throws `CONFIG_INVALID`. */
+  reloadTls(): void;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -36,6 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
   const authMode = resolveAuthMode({ ...config, hostname: config.host.hostname });
   if (authMode.warning !== undefined) log.warn({}, authMode.warning);
+  const tls = config.tlsCert === '' ? undefined : readTlsFiles(config.tlsCert, config.tlsKey);
   await mkdir(config.home, { recursive: true });
   const db = await openDatabase({
     url: config.databaseUrl === '' ? undefined : config.databaseUrl,
@@ -89,7 +95,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   let server: ServerType;
   try {
-    server = await listen(app.fetch, config.host.hostname, config.host.port);
+    server = await listen(app.fetch, config.host.hostname, config.host.port, tls);
   } catch (err) {
     await puller.close();
     await pusher.close();
@@ -110,7 +116,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const { port } = server.address() as AddressInfo;
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
-  const url = `http://${host}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`;
   log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'listening');
   const bootstrapToken =
     authMode.enabled && (await auth.bootstrap.needed()) ? auth.bootstrap.token : undefined;
@@ -133,12 +139,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log.info({}, 'stopped');
       log.flush();
     })());
-  return { url, port, bootstrapToken, close, [Symbol.asyncDispose]: close };
+  const reloadTls = () => {
+    if (tls === undefined) throw new AppError('CONFIG_INVALID', 'TLS is not configured (CORRAL_TLS_CERT)');
+    (server as HttpsServer).setSecureContext(readTlsFiles(config.tlsCert, config.tlsKey));
+    log.info({ cert: config.tlsCert }, 'tls certificate reloaded');
+  };
+  return { url, port, bootstrapToken, reloadTls, close, [Symbol.asyncDispose]: close };
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number) {
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+  tls: SecureContextOptions | undefined,
+) {
   return new Promise<ServerType>((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    const secure = tls === undefined ? {} : { createServer: createHttpsServer, serverOptions: tls };
+    const server = serve({ fetch, hostname, port, ...secure }, () => resolve(server));
     server.once('error', reject);
   });
 }

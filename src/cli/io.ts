@@ -27,7 +27,8 @@ export function serverUrl(io: CliIo): string {
   const { hostname, port } = parsed.data;
   const reach = hostname === '0.0.0.0' ? '127.0.0.1' : hostname === '::' ? '::1' : hostname;
   const host = reach.includes(':') ? `[${reach}]` : reach;
-  return `http://${host}:${port}`;
+  const scheme = /^\s*https:\/\//i.test(io.env.CORRAL_HOST ?? '') ? 'https' : 'http';
+  return `${scheme}://${host}:${port}`;
 }
 
 /**

@@ -87,6 +87,12 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   out.models = expandHome(typeof out.models === 'string' ? out.models : join(home, 'models'), userHome);
   out.configFile = filePath;
+  if ((out.tlsCert === '') !== (out.tlsKey === '')) {
+    problems.push('CORRAL_TLS_CERT and CORRAL_TLS_KEY go together: set both for HTTPS, or neither');
+  }
+  for (const key of ['tlsCert', 'tlsKey'] as const) {
+    if (typeof out[key] === 'string' && out[key] !== '') out[key] = expandHome(out[key], userHome);
+  }
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
       details: { problems },

@@ -254,6 +254,22 @@ export const settings = {
     default: '168h',
     description: 'How long a web console login lasts.',
   }),
+  tlsCert: setting({
+    schema: z.string(),
+    env: 'CORRAL_TLS_CERT',
+    flag: '--tls-cert',
+    default: '',
+    defaultDoc: 'none (plain HTTP)',
+    description: 'PEM certificate (chain) file: serve HTTPS only. Needs CORRAL_TLS_KEY; reloaded on SIGHUP.',
+  }),
+  tlsKey: setting({
+    schema: z.string(),
+    env: 'CORRAL_TLS_KEY',
+    flag: '--tls-key',
+    default: '',
+    defaultDoc: 'none',
+    description: 'PEM private key file of CORRAL_TLS_CERT; reloaded on SIGHUP.',
+  }),
   configFile: setting({
     schema: z.string().min(1),
     env: 'CORRAL_CONFIG',

@@ -21,6 +21,11 @@ export const errorCatalog = {
     status: 400,
     description: 'A file is not a valid GGUF model (wrong magic, truncated, absurd counts).',
   },
+  INVALID_MODEL_FOLDER: {
+    status: 400,
+    description:
+      'A Hugging Face model folder cannot be converted to GGUF (missing or truncated safetensors, unknown dtype, unsupported architecture or tokenizer); the message names the file and the problem.',
+  },
   INVALID_DIGEST: { status: 400, description: 'A digest is not of the form `sha256:<64 hex>`.' },
   DIGEST_MISMATCH: {
     status: 400,

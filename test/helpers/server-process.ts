@@ -27,7 +27,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${err}`)), timeoutMs);
     const onData = () => {
-      const m = /Corral is listening on (http:\/\/[^\s]+)/.exec(err);
+      const m = /Corral is listening on (https?:\/\/[^\s]+)/.exec(err);
       if (m?.[1]) {
         clearTimeout(timer);
         child.stderr?.off('data', onData);

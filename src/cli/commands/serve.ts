@@ -37,10 +37,21 @@ export const serveCommand: Command = {
           `one-time token ${server.bootstrapToken}`,
       );
     }
+    // SIGHUP re-reads a renewed certificate; a broken new pair keeps the old one serving.
+    const reload = () => {
+      try {
+        server.reloadTls();
+        print(io.stderr, 'TLS certificate reloaded');
+      } catch (err) {
+        print(io.stderr, `Error: ${(err as Error).message} (the previous certificate stays in use)`);
+      }
+    };
+    if (config.tlsCert !== '') process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {
       if (io.interrupted.aborted) resolve();
       else io.interrupted.addEventListener('abort', () => resolve(), { once: true });
     });
+    process.off('SIGHUP', reload);
     await server.close();
   },
 };

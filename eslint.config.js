@@ -103,6 +103,25 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in browsers and reaches the server only through src/api (DESIGN.md §2).
+    files: ['web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '!**/src/api', '!**/src/api/*'],
+              message: 'web/ imports only src/api',
+            },
+            { group: ['node:*'], message: 'web/ runs in browsers' },
+          ],
+        },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
     // Tests and benchmarks verify across boundaries (e.g. our GGUF reader against node-llama-cpp's).
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {

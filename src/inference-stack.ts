@@ -10,6 +10,7 @@ import {
   type MemoryProbe,
   type RunnerFactory,
 } from './core/index.js';
+import { ProfileModelCatalog, type ProfileRepository } from './db/index.js';
 import type { Metrics } from './metrics/index.js';
 import { StoreModelCatalog, type ModelStore } from './store/index.js';
 
@@ -25,6 +26,8 @@ export interface InferenceStackParts {
   contextLength?: number;
   /** Fed with loads, crashes, tokens and time to first token; reads the queue and loaded models. */
   metrics?: Metrics;
+  /** Saved profiles, usable as model names (`profile:<name>`, or the bare name when no model has it). */
+  profiles?: Pick<ProfileRepository, 'getByName'>;
 }
 
 export function createInferenceStack(parts: InferenceStackParts): {
@@ -45,9 +48,10 @@ export function createInferenceStack(parts: InferenceStackParts): {
     log: log.child({ component: 'scheduler' }),
     observer: parts.metrics,
   });
+  const models = new StoreModelCatalog(parts.store);
   const inference = new InferenceService({
     scheduler,
-    catalog: new StoreModelCatalog(parts.store),
+    catalog: parts.profiles === undefined ? models : new ProfileModelCatalog(models, parts.profiles),
     defaultContextLength: parts.contextLength ?? config.contextLength,
     log: log.child({ component: 'inference' }),
     observer: parts.metrics,

@@ -1,15 +1,23 @@
 /**
- * pino, configured for Corral: JSON lines to stderr and to `$CORRAL_HOME/logs/server.log`, secrets redacted.
+ * pino, configured for Corral: JSON lines to stderr, to `$CORRAL_HOME/logs/server.log` and (when given) to an
+ * in-memory {@link LogRing} for `GET /api/logs`, secrets redacted before any of them sees a line.
  * Core code only sees the `Logger` port, which pino satisfies.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Config } from './config/index.js';
+import type { LogRing } from './lib/index.js';
 
 export type RootLogger = pino.Logger;
 
-export function createLogger(config: Config): RootLogger {
+/** Where else lines go: `ring` keeps the recent ones; `stderr: false` silences the terminal (tests). */
+export interface LoggerOptions {
+  ring?: LogRing;
+  stderr?: boolean;
+}
+
+export function createLogger(config: Config, options: LoggerOptions = {}): RootLogger {
   const dir = join(config.home, 'logs');
   mkdirSync(dir, { recursive: true });
   const level = config.logLevel;
@@ -33,8 +41,9 @@ export function createLogger(config: Config): RootLogger {
       },
     },
     pino.multistream([
-      { level, stream: pino.destination({ fd: 2, sync: false }) },
+      ...(options.stderr === false ? [] : [{ level, stream: pino.destination({ fd: 2, sync: false }) }]),
       { level, stream: pino.destination({ dest: join(dir, 'server.log'), mkdir: true, sync: false }) },
+      ...(options.ring === undefined ? [] : [{ level, stream: options.ring }]),
     ]),
   );
 }

@@ -8,13 +8,15 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAuthServices, resolveAuthMode } from './auth/index.js';
 import { redactConfig, type Config } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { AppError } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
-import { createApp } from './http/index.js';
+import { createApp, PullMonitor } from './http/index.js';
+import { LogRing } from './lib/index.js';
 import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
@@ -36,8 +38,12 @@ export interface RunningServer {
 
 const DRAIN_MS = 10_000;
 
+/** The web console Vite builds: `dist/web` beside `dist/server.js` (and from `src/server.ts` under tsx). */
+const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+
 export async function startServer(config: Config): Promise<RunningServer> {
-  const log = createLogger(config);
+  const logs = new LogRing(2000);
+  const log = createLogger(config, { ring: logs });
   log.info({ version: VERSION, config: redactConfig(config) }, 'starting');
   const authMode = resolveAuthMode({ ...config, hostname: config.host.hostname });
   if (authMode.warning !== undefined) log.warn({}, authMode.warning);
@@ -71,6 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     coreBudget: cores,
     log,
     metrics,
+    profiles: db.profiles,
   });
   const puller = await ModelPuller.open({
     store,
@@ -80,6 +87,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: log.child({ component: 'pull' }),
   });
   const pusher = new ModelPusher({ store, log: log.child({ component: 'push' }) });
+  const pullMonitor = new PullMonitor({
+    puller,
+    log: log.child({ component: 'pull' }),
+    onProgress: (p) => metrics.pullProgress(p),
+  });
   const app = createApp({
     config,
     store,
@@ -91,6 +103,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     metrics,
     readiness: [storeWritableCheck(config.models), { name: 'database', check: () => db.ping() }],
     auth,
+    pullMonitor,
+    logs,
+    consoleDir: CONSOLE_DIR,
   });
 
   let server: ServerType;
@@ -98,6 +113,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     server = await listen(app.fetch, config.host.hostname, config.host.port, tls);
   } catch (err) {
     await puller.close();
+    pullMonitor.close();
     await pusher.close();
     await scheduler.close();
     await store.close();
@@ -130,6 +146,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       log.info({}, 'shutting down');
       // Pulls first: their streams end (interrupted, resumable), so draining does not wait for downloads.
       await puller.close();
+      pullMonitor.close(); // ends the console's event streams, which would otherwise hold the drain
       await pusher.close();
       await drain(server);
       await scheduler.close();

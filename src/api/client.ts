@@ -17,6 +17,9 @@ import type {
 } from './admin.js';
 import type {
   ChatRequest,
+  LoadRequest,
+  LoadResponse,
+  UnloadRequest,
   ChatResponse,
   EmbedRequest,
   EmbedResponse,
@@ -184,6 +187,15 @@ export class Client {
 
   embed(req: EmbedRequest): Promise<EmbedResponse> {
     return this.json('POST', '/api/embed', req);
+  }
+
+  /** Load a model now; `keep_alive: -1` pins it. */
+  load(req: LoadRequest): Promise<LoadResponse> {
+    return this.json('POST', '/api/load', req);
+  }
+
+  async unload(req: UnloadRequest): Promise<void> {
+    await this.request('POST', '/api/unload', req);
   }
 
   ps(): Promise<PsResponse> {

@@ -180,3 +180,23 @@ export interface RunningModel {
 export interface PsResponse {
   models: RunningModel[];
 }
+
+/** `POST /api/load`: load a model now; `keep_alive: -1` pins it (never evicted, never expires). */
+export const loadRequestSchema = z.object({
+  model: z.string().min(1),
+  keep_alive: keepAliveSchema.optional(),
+  options: optionsSchema.optional(),
+});
+export type LoadRequest = z.input<typeof loadRequestSchema>;
+
+/** `POST /api/unload`: unload a model now (no-op when it is not loaded). */
+export const unloadRequestSchema = z.object({ model: z.string().min(1) });
+export type UnloadRequest = z.input<typeof unloadRequestSchema>;
+
+/** Answer of `/api/load`. */
+export interface LoadResponse {
+  model: string;
+  status: 'loaded';
+  load_duration: number;
+  expires_at: string | null;
+}

@@ -71,11 +71,14 @@ export type PushRequest = z.input<typeof pushRequestSchema>;
 export const cancelPullRequestSchema = z.object(modelField).transform(requireModel);
 export type CancelPullRequest = z.input<typeof cancelPullRequestSchema>;
 
-/** A recorded pull in `GET /api/pulls`. `interrupted` pulls resume when pulled again. */
+/**
+ * A recorded pull in `GET /api/pulls`. `interrupted` pulls resume when pulled again. `success` (and `failed`
+ * without partial data) are recent pulls this server ran, kept in memory for the console.
+ */
 export interface PullEntry {
   /** Full model name, `host/namespace/model:tag`. */
   model: string;
-  state: 'pulling' | 'interrupted' | 'failed';
+  state: 'pulling' | 'interrupted' | 'failed' | 'success';
   /** Bytes of every blob of the model (0 until its manifest arrived). */
   total: number;
   /** Bytes already stored or downloaded. */

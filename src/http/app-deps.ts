@@ -4,7 +4,9 @@ import type { InferenceService, Logger } from '../core/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { ReadinessCheck } from '../core/index.js';
 import type { AuthServices } from '../auth/index.js';
+import type { LogRing } from '../lib/index.js';
 import type { ModelPuller, ModelPusher, ModelStore } from '../store/index.js';
+import type { PullMonitor } from './console/pull-monitor.js';
 
 export interface AppDeps {
   config: Config;
@@ -21,4 +23,10 @@ export interface AppDeps {
   metrics: Metrics;
   /** What `GET /readyz` checks (model store writable, database reachable…). */
   readiness: ReadinessCheck[];
+  /** Background pulls and their event stream for the console (`POST /api/pulls`, `GET /api/pulls/events`). */
+  pullMonitor: PullMonitor;
+  /** Recent log lines (`GET /api/logs`), fed by the pino logger. */
+  logs: LogRing;
+  /** The built web console (`index.html`, `assets/`); absent or missing: a page says to build it. */
+  consoleDir?: string;
 }

@@ -23,9 +23,16 @@ import { blobsRoutes } from './ollama/blobs-routes.js';
 import { createRoute } from './ollama/create-route.js';
 import { embedRoutes } from './ollama/embed-routes.js';
 import { generateRoutes } from './ollama/generate-routes.js';
+import { lifecycleRoutes } from './ollama/lifecycle-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
 import { psRoute } from './ollama/ps-route.js';
 import { pullRoutes } from './ollama/pull-routes.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { hfRoute } from './console/hf-route.js';
+import { logsRoute } from './console/logs-route.js';
+import { profilesRoutes } from './console/profiles-routes.js';
+import { pullsRoutes } from './console/pulls-routes.js';
+import { systemRoute } from './console/system-route.js';
 import { chatRoutes } from './openai/chat-routes.js';
 import { openaiModelsRoutes } from './openai/models-routes.js';
 
@@ -73,8 +80,8 @@ export function createApp(deps: AppDeps): Hono {
   const { auth } = deps;
   app.use(authorize({ ...auth, log }));
 
-  // Liveness, as Ollama answers it (HEAD is served by GET handlers, body dropped).
-  app.get('/', (c) => c.text('Corral is running'));
+  // Liveness as Ollama answers it (`GET /`; browsers get the console there), and the console's files.
+  app.route('/', consoleRoutes(deps));
   app.get('/api/version', (c) => c.json({ version: deps.version }));
 
   // Probes and Prometheus: /healthz, /readyz, /metrics.
@@ -84,6 +91,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', generateRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.route('/', psRoute(deps));
+  app.route('/', lifecycleRoutes(deps));
 
   // OpenAI dialect.
   app.route('/', chatRoutes(deps));
@@ -94,6 +102,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', createRoute(deps));
   app.route('/', blobsRoutes(deps));
   app.route('/', pullRoutes(deps));
+  app.route('/', pullsRoutes(deps));
+  app.route('/', hfRoute(deps));
+
+  // Profiles, and the console's system and log pages.
+  app.route('/', profilesRoutes(deps));
+  app.route('/', systemRoute(deps));
+  app.route('/', logsRoute(deps));
 
   // Accounts and the audit log.
   app.route('/', authRoutes(deps));

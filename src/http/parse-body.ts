@@ -23,3 +23,15 @@ export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Pro
   }
   return result.data;
 }
+
+/** Parse `c`'s query string with `schema`; throws `INVALID_REQUEST` naming the parameter on any problem. */
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const result = schema.safeParse(c.req.query());
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new AppError('INVALID_REQUEST', `invalid query: ${problems.join('; ')}`, {
+      details: { issues: result.error.issues },
+    });
+  }
+  return result.data;
+}

@@ -3,6 +3,7 @@
  * the `authorize` middleware. A route missing here is refused (fail closed) and fails the route-table test.
  * Roles and their grants are in `core/access.ts`.
  */
+import { consolePages } from '../api/index.js';
 import type { Permission } from '../core/index.js';
 
 /** Where the audit entry's target comes from: a JSON body field list, or a path parameter. */
@@ -17,6 +18,15 @@ export interface RouteSpec {
 }
 
 const model = { body: ['model', 'name'] } as const;
+const profile = { param: 'name' } as const;
+
+/** The console's client-side pages (and paths below them) serve its `index.html`: public, like the console. */
+const pages: Record<string, RouteSpec> = Object.fromEntries(
+  consolePages.flatMap((p) => [
+    [`GET ${p}`, { permission: 'public' }],
+    [`GET ${p}/*`, { permission: 'public' }],
+  ]),
+);
 
 /** Keyed by `METHOD path` exactly as registered (HEAD is served by GET routes). */
 export const routeTable: Readonly<Record<string, RouteSpec>> = {
@@ -26,6 +36,10 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'GET /healthz': { permission: 'public' },
   'GET /readyz': { permission: 'public' },
   'GET /metrics': { permission: 'system:read' },
+
+  // The web console: its files are public, its data calls below are not.
+  'GET /assets/*': { permission: 'public' },
+  ...pages,
 
   // Sign-in. Credentials travel in the body; the handlers audit their own outcome.
   'POST /api/auth/login': { permission: 'public' },
@@ -41,6 +55,8 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'POST /v1/chat/completions': { permission: 'inference' },
   'POST /v1/completions': { permission: 'inference' },
   'POST /v1/embeddings': { permission: 'inference' },
+  'POST /api/load': { permission: 'inference', audit: 'model.load', target: model },
+  'POST /api/unload': { permission: 'inference', audit: 'model.unload', target: model },
 
   // Reading models.
   'GET /api/tags': { permission: 'models:read' },
@@ -50,6 +66,7 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'GET /v1/models/*': { permission: 'models:read' },
   'GET /api/blobs/:digest': { permission: 'models:read' },
   'GET /api/pulls': { permission: 'system:read' },
+  'GET /api/pulls/events': { permission: 'system:read' },
 
   // Changing models.
   'POST /api/create': { permission: 'models:write', audit: 'model.create', target: model },
@@ -58,11 +75,24 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'POST /api/pull': { permission: 'models:write', audit: 'model.pull', target: model },
   'DELETE /api/pull': { permission: 'models:write', audit: 'model.pull.cancel', target: model },
   'POST /api/push': { permission: 'models:write', audit: 'model.push', target: model },
+  'POST /api/pulls': { permission: 'models:write', audit: 'model.pull', target: model },
+  'GET /api/hf/files': { permission: 'models:write' },
   'POST /api/blobs/:digest': {
     permission: 'models:write',
     audit: 'blob.create',
     target: { param: 'digest' },
   },
+
+  // Profiles: saved presets of a model, usable as model names.
+  'GET /api/profiles': { permission: 'models:read' },
+  'POST /api/profiles': { permission: 'profiles:write', audit: 'profile.create', target: { body: ['name'] } },
+  'PATCH /api/profiles/:name': { permission: 'profiles:write', audit: 'profile.update', target: profile },
+  'DELETE /api/profiles/:name': { permission: 'profiles:write', audit: 'profile.delete', target: profile },
+  'POST /api/profiles/:name/start': { permission: 'inference' },
+
+  // The console's system and log pages.
+  'GET /api/system': { permission: 'system:read' },
+  'GET /api/logs': { permission: 'admin' },
 
   // Accounts and the audit log.
   'GET /api/users': { permission: 'admin' },

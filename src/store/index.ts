@@ -41,6 +41,7 @@ export { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
 export { StoreModelCatalog } from './model-catalog.js';
 export {
   ModelPuller,
+  parseTarget,
   type ModelPullerOptions,
   type PullOptions,
   type PullProgress,
@@ -50,3 +51,5 @@ export {
 } from './pull/index.js';
 export { ModelPusher, type ModelPusherOptions, type PushOptions } from './push/index.js';
 export { storeWritableCheck } from './writable-check.js';
+export { storeUsage, type StoreUsage } from './store-usage.js';
+export { listHfRepoFiles, type HfListOptions, type HfRepoFile } from './hf-repo-files.js';

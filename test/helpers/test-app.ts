@@ -14,8 +14,9 @@ import {
 import { createAuthServices, resolveAuthMode, type AuthServices } from '../../src/auth/index.js';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
-import { createApp } from '../../src/http/index.js';
+import { createApp, PullMonitor } from '../../src/http/index.js';
 import { createInferenceStack } from '../../src/inference-stack.js';
+import { LogRing } from '../../src/lib/index.js';
 import { Metrics } from '../../src/metrics/index.js';
 import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from '../../src/store/index.js';
 
@@ -29,6 +30,10 @@ export interface TestApp {
   metrics: Metrics;
   db: Database;
   auth: AuthServices;
+  puller: ModelPuller;
+  pullMonitor: PullMonitor;
+  /** The log ring `GET /api/logs` reads (tests write lines into it). */
+  logs: LogRing;
   /** `app.request` with a JSON body. */
   json(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -44,6 +49,8 @@ export interface TestAppOptions {
   readiness?: ReadinessCheck[];
   /** Database (default: SQLite in the temporary home); see test/helpers/test-databases.ts. */
   database?: Omit<OpenDatabaseOptions, 'log'>;
+  /** The built console's folder (default: none, so browsers get the "not built" page). */
+  consoleDir?: string;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -52,6 +59,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const store = await ModelStore.open(config.models);
   const memoryBytes = options.memoryBytes ?? 8 * 2 ** 30;
   const metrics = new Metrics();
+  const db = await openDatabase({
+    sqlitePath: join(home, 'corral.db'),
+    ...options.database,
+    log: silentLogger,
+  });
   const { scheduler, inference } = createInferenceStack({
     config,
     store,
@@ -61,6 +73,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     log: silentLogger,
     contextLength: 512,
     metrics,
+    profiles: db.profiles,
   });
   const puller = await ModelPuller.open({
     store,
@@ -69,11 +82,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hfToken: config.hfToken,
   });
   const pusher = new ModelPusher({ store });
-  const db = await openDatabase({
-    sqlitePath: join(home, 'corral.db'),
-    ...options.database,
-    log: silentLogger,
-  });
+  const pullMonitor = new PullMonitor({ puller, log: silentLogger, onProgress: (p) => metrics.pullProgress(p) });
+  const logs = new LogRing();
   const auth = createAuthServices({
     enabled: resolveAuthMode({ ...config, hostname: config.host.hostname }).enabled,
     db,
@@ -92,6 +102,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     version: '9.9.9-test',
     metrics,
     readiness: [storeWritableCheck(config.models), ...(options.readiness ?? [])],
+    pullMonitor,
+    logs,
+    consoleDir: options.consoleDir,
   });
   return {
     app,
@@ -103,6 +116,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     metrics,
     db,
     auth,
+    puller,
+    pullMonitor,
+    logs,
     json: async (method, path, body, headers = {}) =>
       app.request(path, {
         method,
@@ -111,6 +127,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       }),
     async close() {
       await puller.close();
+      pullMonitor.close();
       await pusher.close();
       await scheduler.close();
       await store.close();

@@ -8,6 +8,7 @@ import { loginCommand, logoutCommand } from './login.js';
 import { usersCommand } from './users.js';
 import { createCommand } from './create.js';
 import { listCommand } from './list.js';
+import { loadCommand, pinCommand, unloadCommand } from './load.js';
 import { psCommand } from './ps.js';
 import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
@@ -23,6 +24,9 @@ export const commands: Command[] = [
   showCommand,
   runCommand,
   stopCommand,
+  loadCommand,
+  pinCommand,
+  unloadCommand,
   pullCommand,
   pushCommand,
   listCommand,

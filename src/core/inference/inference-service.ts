@@ -229,7 +229,7 @@ export class InferenceService {
       adapters: model.adapters,
       contextSize,
       estimate: model.memory,
-      keepAliveMs,
+      keepAliveMs: keepAliveMs ?? model.keepAliveMs,
       threads: options.runtime.num_thread || undefined,
       signal,
     });

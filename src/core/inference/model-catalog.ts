@@ -25,6 +25,8 @@ export interface ResolvedModel {
   memory: ModelMemoryFacts;
   /** True for embedding-only models. */
   embeddingOnly: boolean;
+  /** How long to keep the model loaded when the request does not say (a saved profile's keep_alive). */
+  keepAliveMs?: number;
 }
 
 export interface ModelCatalog {

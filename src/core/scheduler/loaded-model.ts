@@ -101,6 +101,8 @@ export class LoadedModel {
       busy: this.refCount > 0 || this.state === 'draining',
       lastUsed: this.lastUsed,
       pinned: this.state !== 'ready',
+      kept: this.keepAliveMs === Infinity,
+      name: this.displayName,
     };
   }
 

@@ -15,6 +15,10 @@ const busy = (id: string, bytes: number, lastUsed = 0): LoadedFacts => ({
   busy: true,
 });
 const pinned = (id: string, bytes: number): LoadedFacts => ({ ...idle(id, bytes, 0), pinned: true });
+const kept = (id: string, bytes: number, lastUsed: number): LoadedFacts => ({
+  ...idle(id, bytes, lastUsed),
+  kept: true,
+});
 
 const base: PlanLoadInput = { need: 4 * GB, free: 16 * GB, total: 16 * GB, loaded: [], maxLoaded: 3 };
 
@@ -84,6 +88,22 @@ describe('planLoad', () => {
       name: 'a pinned (loading or closing) model is waited for',
       input: { free: 0, loaded: [pinned('loading', 16 * GB)] },
       plan: 'wait',
+    },
+    {
+      name: 'a model kept with keep_alive -1 is never a victim: the idle one goes',
+      input: { need: 8 * GB, free: 0, loaded: [kept('k', 8 * GB, 0), idle('b', 8 * GB, 1)] },
+      plan: 'evict',
+      victims: ['b'],
+    },
+    {
+      name: 'only kept models stand in the way: never (waiting would be forever)',
+      input: { need: 10 * GB, free: 0, loaded: [kept('k', 8 * GB, 0), idle('b', 8 * GB, 1)] },
+      plan: 'never',
+    },
+    {
+      name: 'kept models fill the count limit: never',
+      input: { maxLoaded: 1, loaded: [kept('k', GB, 0)] },
+      plan: 'never',
     },
     {
       name: 'count limit reached: evict the LRU idle one even though memory fits',

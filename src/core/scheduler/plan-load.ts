@@ -17,6 +17,10 @@ export interface LoadedFacts {
   lastUsed: number;
   /** Not evictable for another reason (loading, already closing): waited for like a busy one. */
   pinned: boolean;
+  /** Kept loaded on purpose (`keep_alive` < 0): never evicted, and never waited for either. */
+  kept?: boolean;
+  /** Model name, for messages. */
+  name?: string;
 }
 
 /** Input of {@link planLoad}. */
@@ -45,6 +49,7 @@ export type LoadPlan =
  * Decide how to make room for a model:
  * - `load`: it fits beside what is loaded;
  * - `evict`: it fits once `victims` (idle, unpinned, least recently used first, no more than needed) are unloaded;
+ *   models kept with `keep_alive` -1 are never victims, and when they alone stand in the way the answer is `never`;
  * - `wait`: only busy or pinned runners stand in the way, so try again when one of them finishes;
  * - `never`: it would not fit even with everything unloaded (→ `INSUFFICIENT_MEMORY`).
  */
@@ -55,6 +60,15 @@ export function planLoad(input: PlanLoadInput): LoadPlan {
     return {
       kind: 'never',
       reason: `needs ${need} bytes, at most ${Math.min(total, free + heldBytes)} can be freed`,
+    };
+  }
+  const kept = loaded.filter((r) => r.kept === true);
+  const keptBytes = sum(kept, (r) => r.bytes);
+  if (kept.length >= maxLoaded || need > free + heldBytes - keptBytes) {
+    const names = kept.map((r) => r.name ?? r.id).join(', ');
+    return {
+      kind: 'never',
+      reason: `models kept loaded with keep_alive -1 (${names}) hold the room it needs; unload one first`,
     };
   }
   if (threads && threads.need > threads.budget) {
@@ -68,7 +82,7 @@ export function planLoad(input: PlanLoadInput): LoadPlan {
 
   if (fits([])) return { kind: 'load' };
   const candidates = loaded
-    .filter((r) => !r.busy && !r.pinned)
+    .filter((r) => !r.busy && !r.pinned && r.kept !== true)
     .sort((a, b) => a.lastUsed - b.lastUsed || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const victims: LoadedFacts[] = [];
   for (const candidate of candidates) {

@@ -258,7 +258,7 @@ export class Scheduler implements AsyncDisposable {
     this.#log.warn({ model: displayName, bytes: needBytes, reason }, 'model does not fit in memory');
     const message =
       `model ${displayName} needs ${formatBytes(needBytes)} at context size ${contextSize}, ` +
-      'more than the memory available to Corral';
+      `more than the memory available to Corral: ${reason}`;
     waiter.reject(new AppError('INSUFFICIENT_MEMORY', message, { details: { needBytes, reason } }));
   }
 

@@ -1,6 +1,6 @@
 /**
  * `POST /api/pull`, `POST /api/push` (Ollama's progress lines, NDJSON unless `stream: false`), and Corral's own
- * `GET /api/pulls` (recorded pulls, for the console to show and resume) and `DELETE /api/pull` (cancel a pull
+ * `GET /api/pulls` (recorded and recently finished pulls, for the console to show and resume) and `DELETE /api/pull` (cancel a pull
  * and remove its partial data). A client that disconnects stops its pull when no one else follows it; the
  * partial data stays, and pulling again resumes.
  */
@@ -32,7 +32,7 @@ export function toPullEntry(s: PullStatus): PullEntry {
   };
 }
 
-export function pullRoutes({ puller, pusher, log, metrics }: AppDeps): Hono {
+export function pullRoutes({ puller, pusher, log, metrics, pullMonitor }: AppDeps): Hono {
   const app = new Hono();
   const respond = async (
     request: Request,
@@ -53,15 +53,19 @@ export function pullRoutes({ puller, pusher, log, metrics }: AppDeps): Hono {
   app.post('/api/pull', async (c) => {
     const req = await parseBody(c, pullRequestSchema);
     const { model, insecure } = req;
+    // The console's pull monitor follows it too (progress events on `GET /api/pulls/events`).
     return respond(c.req.raw, req.stream, 'pull', model, (emit, signal) =>
-      puller.pull(model, {
-        insecure,
-        signal,
-        onProgress: (p) => {
-          metrics.pullProgress(p);
-          emit(p);
-        },
-      }),
+      pullMonitor.follow(model, (onProgress) =>
+        puller.pull(model, {
+          insecure,
+          signal,
+          onProgress: (p) => {
+            metrics.pullProgress(p);
+            onProgress(p);
+            emit(p);
+          },
+        }),
+      ),
     );
   });
 
@@ -73,7 +77,7 @@ export function pullRoutes({ puller, pusher, log, metrics }: AppDeps): Hono {
     );
   });
 
-  app.get('/api/pulls', async (c) => c.json({ pulls: (await puller.list()).map(toPullEntry) }));
+  app.get('/api/pulls', async (c) => c.json(await pullMonitor.list()));
 
   app.delete('/api/pull', async (c) => {
     const req = await parseBody(c, cancelPullRequestSchema);

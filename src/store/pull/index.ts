@@ -14,4 +14,5 @@ export { RegistryClient, type RegistryTarget } from './registry-client.js';
 export { statusError } from './status-error.js';
 export { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './retry.js';
 export { isHuggingFaceName } from './hugging-face.js';
+export { pickGgufFile, quantOf } from './pick-gguf-file.js';
 export { untilAborted } from './until-aborted.js';

@@ -5,7 +5,14 @@
  */
 // client.js directly rather than the index: the index also re-exports zod schemas the browser never needs.
 import { Client } from '../../../src/api/client.js';
-import type { HfFile, LogLine, ProfileInfo, ProfileInput, SystemInfo } from './types.js';
+import type {
+  HfFilesResponse,
+  LogsResponse,
+  ProfileInfo,
+  ProfileInput,
+  ProfilesResponse,
+  SystemInfo,
+} from './types.js';
 
 let onUnauthorized: () => void = () => undefined;
 
@@ -32,7 +39,7 @@ const profilePath = (name: string) => `/api/profiles/${encodeURIComponent(name)}
 
 /** Corral extension endpoints (profiles, system, logs, background pulls, Hugging Face files). */
 export const extra = {
-  profiles: () => json<{ profiles: ProfileInfo[] }>('GET', '/api/profiles'),
+  profiles: () => json<ProfilesResponse>('GET', '/api/profiles'),
   createProfile: (p: ProfileInput) => json<ProfileInfo>('POST', '/api/profiles', p),
   updateProfile: (name: string, p: Partial<ProfileInput>) => json<ProfileInfo>('PATCH', profilePath(name), p),
   deleteProfile: async (name: string) => void (await client.request('DELETE', profilePath(name))),
@@ -41,27 +48,13 @@ export const extra = {
   logs: (query: { level?: string; limit?: number; component?: string }) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-    return json<{ lines: LogLine[] }>('GET', `/api/logs?${params.toString()}`);
+    return json<LogsResponse>('GET', `/api/logs?${params.toString()}`);
   },
   /** Start (or resume) a background pull; progress arrives on `/api/pulls/events`. */
   startPull: async (model: string, insecure: boolean) =>
     void (await client.request('POST', '/api/pulls', insecure ? { model, insecure } : { model })),
-  hfFiles: async (repo: string): Promise<HfFile[]> => {
-    const body = await json<{ files: Array<Partial<HfFile> & { path?: string; rfilename?: string }> }>(
-      'GET',
-      `/api/hf/files?repo=${encodeURIComponent(repo)}`,
-    );
-    return body.files.map((f) => {
-      const name = f.name ?? f.path ?? f.rfilename ?? '';
-      return { name, size: f.size ?? 0, quantization: f.quantization ?? quantOf(name) };
-    });
-  },
+  hfFiles: (repo: string) => json<HfFilesResponse>('GET', `/api/hf/files?repo=${encodeURIComponent(repo)}`),
 };
-
-/** The quantization label in a GGUF file name (`model-Q4_K_M.gguf` → `Q4_K_M`). */
-export function quantOf(file: string): string | undefined {
-  return /(?:^|[-_.])((?:I?Q\d(?:_[A-Z0-9]+)*)|F16|BF16|F32)(?=\.gguf$|[-.])/i.exec(file)?.[1]?.toUpperCase();
-}
 
 /** A readable message for any failure (ApiError's message is the server's). */
 export function errorText(err: unknown): string {

@@ -27,7 +27,12 @@ export function subscribePulls(
   on('snapshot', (d) => ({ type: 'snapshot', pulls: d.pulls as never }));
   on('progress', (d) => ({ type: 'progress', data: d as never }));
   on('done', (d) => ({ type: 'done', model: String(d.model) }));
-  on('failed', (d) => ({ type: 'failed', model: String(d.model), error: String(d.error) }));
+  on('failed', (d) => ({
+    type: 'failed',
+    model: String(d.model),
+    state: String(d.state ?? 'failed'),
+    error: String(d.error),
+  }));
   source.onopen = () => onStatus(true);
   source.onerror = () => onStatus(false);
   return { close: () => source.close() };

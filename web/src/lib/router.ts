@@ -9,9 +9,9 @@ export const path = writable(location.pathname);
 
 window.addEventListener('popstate', () => path.set(location.pathname));
 
-/** Go to `to` without reloading. */
+/** Go to `to` (a path, with an optional query) without reloading. */
 export function navigate(to: string, replace = false): void {
-  if (to === location.pathname) return;
+  if (to === location.pathname + location.search) return;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   path.set(location.pathname);
@@ -22,5 +22,5 @@ export function link(event: MouseEvent): void {
   const a = event.currentTarget as HTMLAnchorElement;
   if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
-  navigate(a.pathname);
+  navigate(a.pathname + a.search);
 }

@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
+    // The console tests drive the built web console: build it first when stale.
+    globalSetup: ['test/global-setup.ts', 'test/console/build-console.ts'],
   },
 });

@@ -5,6 +5,7 @@
 import type { Config } from './config/index.js';
 import {
   InferenceService,
+  RequestRegistry,
   Scheduler,
   type Logger,
   type MemoryProbe,
@@ -55,6 +56,7 @@ export function createInferenceStack(parts: InferenceStackParts): {
     defaultContextLength: parts.contextLength ?? config.contextLength,
     log: log.child({ component: 'inference' }),
     observer: parts.metrics,
+    requests: new RequestRegistry({ defaultTimeoutMs: config.requestTimeout }),
   });
   parts.metrics?.trackScheduler(scheduler);
   return { scheduler, inference };

@@ -3,6 +3,7 @@
  * only `corral serve` builds a server. Browser-safe: it uses the global `fetch`.
  */
 import { parseNdjson } from '../lib/ndjson.js';
+import { parseSse } from '../lib/sse.js';
 import { ApiError } from './api-error.js';
 import type {
   AuditResponse,
@@ -16,9 +17,22 @@ import type {
   WhoAmI,
 } from './admin.js';
 import type {
+  CreateProfileRequest,
+  HfFilesResponse,
+  LogsQuery,
+  LogsResponse,
+  ProfileInfo,
+  ProfilesResponse,
+  PullEvent,
+  StartPullRequest,
+  SystemInfo,
+  UpdateProfileRequest,
+} from './console.js';
+import type {
   ChatRequest,
   LoadRequest,
   LoadResponse,
+  QueueResponse,
   UnloadRequest,
   ChatResponse,
   EmbedRequest,
@@ -198,8 +212,76 @@ export class Client {
     await this.request('POST', '/api/unload', req);
   }
 
+  queue(): Promise<QueueResponse> {
+    return this.json('GET', '/api/queue');
+  }
+
+  async cancelRequest(id: string): Promise<void> {
+    await this.request('DELETE', `/api/requests/${encodeURIComponent(id)}`);
+  }
+
   ps(): Promise<PsResponse> {
     return this.json('GET', '/api/ps');
+  }
+
+  /** Saved profiles, by name. */
+  profiles(): Promise<ProfilesResponse> {
+    return this.json('GET', '/api/profiles');
+  }
+
+  createProfile(req: CreateProfileRequest): Promise<ProfileInfo> {
+    return this.json('POST', '/api/profiles', req);
+  }
+
+  /** Change a profile; `name` in `req` renames it. */
+  updateProfile(name: string, req: UpdateProfileRequest): Promise<ProfileInfo> {
+    return this.json('PATCH', `/api/profiles/${encodeURIComponent(name)}`, req);
+  }
+
+  async deleteProfile(name: string): Promise<void> {
+    await this.request('DELETE', `/api/profiles/${encodeURIComponent(name)}`);
+  }
+
+  /** Load the profile's model with its options; resolves once loaded (kept for the profile's keep_alive). */
+  async startProfile(name: string): Promise<void> {
+    await this.request('POST', `/api/profiles/${encodeURIComponent(name)}/start`, {});
+  }
+
+  /** Versions, CPU, memory, store disk and loaded models of the server. */
+  system(): Promise<SystemInfo> {
+    return this.json('GET', '/api/system');
+  }
+
+  /** Recent server and runner log lines, oldest first (admin). */
+  logs(query: LogsQuery = {}): Promise<LogsResponse> {
+    return this.json('GET', `/api/logs${queryString({ ...query })}`);
+  }
+
+  /** Start a pull that goes on without this client; follow it with {@link Client.pullEvents} or `pulls()`. */
+  async startPull(req: StartPullRequest): Promise<void> {
+    await this.request('POST', '/api/pulls', req);
+  }
+
+  /**
+   * Follow pulls: calls `onEvent` with a `snapshot` first, then `progress`, `done` and `failed` events, until
+   * `signal` aborts (resolves) or the server ends the stream (resolves too).
+   */
+  async pullEvents(onEvent: (e: PullEvent) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.request('GET', '/api/pulls/events', undefined, signal);
+    if (res.body === null) throw new ApiError('empty response from server', res.status);
+    try {
+      for await (const frame of parseSse(res.body)) {
+        onEvent({ event: frame.event, data: JSON.parse(frame.data) as unknown } as PullEvent);
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+
+  /** The single-file GGUF models of a Hugging Face repository (`user/repo`). */
+  hfFiles(repo: string): Promise<HfFilesResponse> {
+    return this.json('GET', `/api/hf/files${queryString({ repo })}`);
   }
 
   /** True when the server already holds the blob. */
@@ -247,10 +329,7 @@ export class Client {
 
   /** The audit log, newest first; every filter is optional. */
   audit(query: Record<string, string | number | undefined> = {}): Promise<AuditResponse> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-    const qs = params.size > 0 ? `?${params.toString()}` : '';
-    return this.json('GET', `/api/admin/audit${qs}`);
+    return this.json('GET', `/api/admin/audit${queryString(query)}`);
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -267,6 +346,13 @@ export class Client {
   async pushBlob(digest: string, body: UploadBody, signal?: AbortSignal): Promise<void> {
     await this.request('POST', `/api/blobs/${digest}`, body, signal);
   }
+}
+
+/** `?k=v&…` of the defined values, or `''`. */
+function queryString(query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  return params.size > 0 ? `?${params.toString()}` : '';
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {

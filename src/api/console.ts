@@ -92,7 +92,11 @@ export const logsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(200),
   component: z.string().min(1).max(64).optional(),
 });
-export type LogsQuery = z.input<typeof logsQuerySchema>;
+export interface LogsQuery {
+  level?: LogLevel;
+  limit?: number;
+  component?: string;
+}
 
 /** One log line: `time` is ISO-8601; the line's other fields (already redacted) follow. */
 export interface LogLine {

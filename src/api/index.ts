@@ -5,3 +5,5 @@ export * from './client.js';
 export * from './ollama-models.js';
 export * from './ollama-inference.js';
 export * from './openai.js';
+export * from './anthropic.js';
+export * from './openai-responses.js';

@@ -75,6 +75,8 @@ const common = {
   options: optionsSchema.optional(),
   stream: z.boolean().optional(),
   keep_alive: keepAliveSchema.optional(),
+  /** Corral: abort the request after this long (duration), queueing included. */
+  timeout: keepAliveSchema.optional(),
   think: z.union([z.boolean(), z.enum(['high', 'medium', 'low'])]).optional(),
 };
 
@@ -114,6 +116,8 @@ export const embedRequestSchema = z.object({
   dimensions: z.number().int().positive().optional(),
   options: optionsSchema.optional(),
   keep_alive: keepAliveSchema.optional(),
+  /** Corral: abort the request after this long (duration), queueing included. */
+  timeout: keepAliveSchema.optional(),
 });
 export type EmbedRequest = z.input<typeof embedRequestSchema>;
 
@@ -122,6 +126,8 @@ export const embeddingsRequestSchema = z.object({
   prompt: z.string(),
   options: optionsSchema.optional(),
   keep_alive: keepAliveSchema.optional(),
+  /** Corral: abort the request after this long (duration), queueing included. */
+  timeout: keepAliveSchema.optional(),
 });
 export type EmbeddingsRequest = z.input<typeof embeddingsRequestSchema>;
 
@@ -185,6 +191,8 @@ export interface PsResponse {
 export const loadRequestSchema = z.object({
   model: z.string().min(1),
   keep_alive: keepAliveSchema.optional(),
+  /** Corral: abort the request after this long (duration), queueing included. */
+  timeout: keepAliveSchema.optional(),
   options: optionsSchema.optional(),
 });
 export type LoadRequest = z.input<typeof loadRequestSchema>;
@@ -199,4 +207,20 @@ export interface LoadResponse {
   status: 'loaded';
   load_duration: number;
   expires_at: string | null;
+}
+
+/** `GET /api/queue`: requests in flight, per model and one by one (oldest first). */
+export interface QueueResponse {
+  models: Array<{ model: string; waiting: number; running: number }>;
+  requests: Array<{
+    id: string;
+    model: string;
+    kind: 'generate' | 'chat' | 'embed';
+    state: 'waiting' | 'running';
+    /** API key or user name of the sender, when auth identifies one. */
+    client: string | null;
+    received_at: string;
+    started_at: string | null;
+    age_ms: number;
+  }>;
 }

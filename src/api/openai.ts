@@ -110,6 +110,8 @@ const generationFields = {
   user: z.string().optional(),
   options: optionsSchema.optional(),
   keep_alive: keepAliveSchema.optional(),
+  /** Corral extension: abort the request after this long (duration), queueing included. */
+  timeout: keepAliveSchema.optional(),
 };
 
 /** `POST /v1/chat/completions`. `logprobs: true` and `top_logprobs > 0` are refused (not supported). */

@@ -160,6 +160,14 @@ export const settings = {
     default: '5m',
     description: 'Longest a runner may take to start and load a model before it is killed.',
   }),
+  requestTimeout: setting({
+    schema: duration('10m, 90s, 0 (none)'),
+    env: 'CORRAL_REQUEST_TIMEOUT',
+    flag: '--request-timeout',
+    default: '0',
+    description:
+      'Longest an inference request may take, queueing included, unless it sets `timeout`; 0 means no limit.',
+  }),
   origins: setting({
     schema: list,
     env: 'CORRAL_ORIGINS',

@@ -78,6 +78,11 @@ export const errorCatalog = {
     status: 504,
     description: 'A runner did not start, load or answer within its time limit.',
   },
+  REQUEST_TIMEOUT: {
+    status: 504,
+    description:
+      'The request ran longer than its timeout (`timeout` in the request, or `CORRAL_REQUEST_TIMEOUT`).',
+  },
   CANCELLED: { status: 499, description: 'The request was cancelled by the client or an operator.' },
   SERVER_UNREACHABLE: {
     status: 503,

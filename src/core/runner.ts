@@ -102,6 +102,8 @@ export interface GenerateResult {
   promptTokens: number;
   /** Prompt tokens reused from the prefix cache (not evaluated); the whole prompt is `promptTokens` + this. */
   promptCachedTokens?: number;
+  /** The stop sequence (one of `options.stop`) that ended generation, when one did (Anthropic's `stop_sequence`). */
+  stopSequence?: string;
   promptEvalMs: number;
   evalTokens: number;
   evalMs: number;

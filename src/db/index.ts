@@ -17,10 +17,5 @@ export {
   type AuditRepository,
 } from './audit-repository.js';
 export type { ProfileRecord, ProfileRepository } from './profile-repository.js';
-export {
-  PROFILE_PREFIX,
-  ProfileModelCatalog,
-  profileOptions,
-  profileSettings,
-} from './profile-catalog.js';
+export { PROFILE_PREFIX, ProfileModelCatalog, profileOptions, profileSettings } from './profile-catalog.js';
 export type { SettingsRepository } from './settings-repository.js';

@@ -91,6 +91,7 @@ const generateResult: z.ZodType<GenerateResult> = z.object({
   doneReason: z.enum(['stop', 'length', 'abort']),
   promptTokens: z.number(),
   promptCachedTokens: z.number().optional(),
+  stopSequence: z.string().optional(),
   promptEvalMs: z.number(),
   evalTokens: z.number(),
   evalMs: z.number(),

@@ -24,6 +24,7 @@ import { createRoute } from './ollama/create-route.js';
 import { embedRoutes } from './ollama/embed-routes.js';
 import { generateRoutes } from './ollama/generate-routes.js';
 import { lifecycleRoutes } from './ollama/lifecycle-routes.js';
+import { queueRoutes } from './ollama/queue-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
 import { psRoute } from './ollama/ps-route.js';
 import { pullRoutes } from './ollama/pull-routes.js';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', embedRoutes(deps));
   app.route('/', psRoute(deps));
   app.route('/', lifecycleRoutes(deps));
+  app.route('/', queueRoutes(deps));
 
   // OpenAI dialect.
   app.route('/', chatRoutes(deps));

@@ -57,6 +57,12 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'POST /v1/embeddings': { permission: 'inference' },
   'POST /api/load': { permission: 'inference', audit: 'model.load', target: model },
   'POST /api/unload': { permission: 'inference', audit: 'model.unload', target: model },
+  'GET /api/queue': { permission: 'system:read' },
+  'DELETE /api/requests/:id': {
+    permission: 'models:write',
+    audit: 'request.cancel',
+    target: { param: 'id' },
+  },
 
   // Reading models.
   'GET /api/tags': { permission: 'models:read' },

@@ -4,7 +4,14 @@
  */
 
 /** pino's numeric levels and their names. */
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 const NUMBERS = Object.fromEntries(Object.entries(LEVELS).map(([n, name]) => [name, Number(n)]));
 
 /** One stored line, as pino wrote it plus its level number for filtering. */
@@ -47,7 +54,8 @@ export class LogRing {
     let fields: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(line);
-      fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { msg: line };
+      fields =
+        typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : { msg: line };
     } catch {
       fields = { msg: line.trimEnd() }; // a non-JSON line (a raw write) is still worth showing as it is
     }

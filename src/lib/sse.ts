@@ -25,7 +25,11 @@ export async function* parseSse(stream: AsyncIterable<Uint8Array>): AsyncGenerat
     const out =
       frame.data.length === 0
         ? undefined
-        : { event: frame.event ?? 'message', data: frame.data.join('\n'), ...(frame.id ? { id: frame.id } : {}) };
+        : {
+            event: frame.event ?? 'message',
+            data: frame.data.join('\n'),
+            ...(frame.id ? { id: frame.id } : {}),
+          };
     frame = { data: [] };
     return out;
   };

@@ -82,7 +82,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hfToken: config.hfToken,
   });
   const pusher = new ModelPusher({ store });
-  const pullMonitor = new PullMonitor({ puller, log: silentLogger, onProgress: (p) => metrics.pullProgress(p) });
+  const pullMonitor = new PullMonitor({
+    puller,
+    log: silentLogger,
+    onProgress: (p) => metrics.pullProgress(p),
+  });
   const logs = new LogRing();
   const auth = createAuthServices({
     enabled: resolveAuthMode({ ...config, hostname: config.host.hostname }).enabled,

@@ -19,6 +19,7 @@ import { parseToolCall, toolCallSchema, toolsSystemMessage } from './forced-tool
 import type { GenerationStats, InferenceObserver } from './inference-observer.js';
 import { mergeOptions, type MergedOptions } from './merge-options.js';
 import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
+import { type ActiveRequest, RequestRegistry } from './request-registry.js';
 
 export interface InferenceServiceOptions {
   scheduler: Scheduler;
@@ -29,12 +30,18 @@ export interface InferenceServiceOptions {
   now?: () => number;
   /** Told about every finished generation (metrics). */
   observer?: InferenceObserver;
+  /** The in-flight requests (queue view, cancel, timeouts); a private one when absent. */
+  requests?: RequestRegistry;
 }
 
 /** What streaming callers pass: a signal that cancels, and a sink for text as it is produced. */
 export interface RunHandlers {
   signal?: AbortSignal;
   onText?: (text: string) => void;
+  /** Who asks (for the queue view). */
+  client?: string;
+  /** Abort after this many ms (`REQUEST_TIMEOUT`); absent: the server default. */
+  timeoutMs?: number;
 }
 
 interface Acquired {
@@ -48,10 +55,13 @@ interface Acquired {
 export class InferenceService {
   readonly #o: InferenceServiceOptions;
   readonly #now: () => number;
+  /** Requests in flight: listed by `GET /api/queue`, cancelled by `DELETE /api/requests/:id`. */
+  readonly requests: RequestRegistry;
 
   constructor(options: InferenceServiceOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
+    this.requests = options.requests ?? new RequestRegistry();
   }
 
   /** The model, or `MODEL_NOT_FOUND`. */
@@ -130,8 +140,19 @@ export class InferenceService {
   }
 
   /** Embeddings, one vector per input; `dimensions` keeps the first N and re-normalizes. */
-  async embed(input: EmbedInput, signal?: AbortSignal): Promise<EmbedOutput> {
+  async embed(
+    input: EmbedInput,
+    signal?: AbortSignal,
+    handlers: Omit<RunHandlers, 'signal' | 'onText'> = {},
+  ) {
+    return this.#tracked(input.model, 'embed', { ...handlers, signal }, (s, active) =>
+      this.#embed(input, s, active),
+    );
+  }
+
+  async #embed(input: EmbedInput, signal: AbortSignal, active: ActiveRequest): Promise<EmbedOutput> {
     const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, signal);
+    active.running();
     try {
       const out = await acquired.lease.runner.embed(
         { inputs: input.inputs, truncate: input.truncate },
@@ -173,7 +194,41 @@ export class InferenceService {
     handlers: RunHandlers,
     build: (model: ResolvedModel, options: MergedOptions) => GenerateRequest,
   ): Promise<InferenceResult> {
+    const kind = 'messages' in input ? 'chat' : 'generate';
+    return this.#tracked(input.model, kind, handlers, (signal, active) =>
+      this.#generate(input, { ...handlers, signal }, build, active),
+    );
+  }
+
+  /** Run `work` as a tracked request; an operator's cancel or a timeout surfaces as its own error. */
+  async #tracked<T>(
+    model: string,
+    kind: 'generate' | 'chat' | 'embed',
+    handlers: RunHandlers,
+    work: (signal: AbortSignal, active: ActiveRequest) => Promise<T>,
+  ): Promise<T> {
+    const info = { model, kind, client: handlers.client, timeoutMs: handlers.timeoutMs };
+    const active = this.requests.begin(info, handlers.signal);
+    try {
+      const result = await work(active.signal, active);
+      const failure = active.failure(); // a runner stops quietly when aborted: tell the caller why
+      if (failure !== undefined) throw failure;
+      return result;
+    } catch (err) {
+      throw active.failure() ?? err;
+    } finally {
+      active.end();
+    }
+  }
+
+  async #generate(
+    input: ChatInput | CompletionInput,
+    handlers: RunHandlers,
+    build: (model: ResolvedModel, options: MergedOptions) => GenerateRequest,
+    active: ActiveRequest,
+  ): Promise<InferenceResult> {
     const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, handlers.signal);
+    active.running();
     try {
       const runner: Runner = acquired.lease.runner;
       const request = build(acquired.model, acquired.options);

@@ -8,7 +8,7 @@ import {
   type LlamaGrammar,
 } from 'node-llama-cpp';
 import type { GenerateResult, ToolCall } from '../../core/index.js';
-import { doneReasonOf, GenerationMeter } from './generation-meter.js';
+import { doneReasonOf, GenerationMeter, stopSequenceOf } from './generation-meter.js';
 import type { LlamaSampling } from './sampling-options.js';
 
 /** What a generation needs besides its prompt. */
@@ -51,7 +51,8 @@ export async function generateChat(
       name: call.functionName,
       arguments: isRecord(call.params) ? call.params : {},
     }));
-    return meter.finish(response.response, toolCalls, doneReasonOf(response.metadata.stopReason));
+    const { metadata } = response;
+    return meter.finish(response.response, toolCalls, doneReasonOf(metadata.stopReason), stopSequenceOf(metadata));
   } catch (err) {
     if (run.signal?.aborted) return meter.finish(meter.streamedText, [], 'abort');
     throw err;

@@ -2,7 +2,7 @@
 import { LlamaCompletion, type Token } from 'node-llama-cpp';
 import type { GenerateResult } from '../../core/index.js';
 import { generationOptions, type GenerationRun } from './generate-chat.js';
-import { doneReasonOf, GenerationMeter } from './generation-meter.js';
+import { doneReasonOf, GenerationMeter, stopSequenceOf } from './generation-meter.js';
 
 /**
  * Generates a continuation of `promptTokens` (tokenized without BOS: `LlamaCompletion` prepends it when the model
@@ -19,7 +19,8 @@ export async function generateCompletion(run: GenerationRun, promptTokens: Token
       contextShiftSize: 1,
       disableContextShift: true,
     });
-    return meter.finish(response.response, [], doneReasonOf(response.metadata.stopReason));
+    const { metadata } = response;
+    return meter.finish(response.response, [], doneReasonOf(metadata.stopReason), stopSequenceOf(metadata));
   } catch (err) {
     if (run.signal?.aborted) return meter.finish(meter.streamedText, [], 'abort');
     throw err;

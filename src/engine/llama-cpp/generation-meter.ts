@@ -41,10 +41,11 @@ export class GenerationMeter {
     return this.#text;
   }
 
-  finish(text: string, toolCalls: ToolCall[], doneReason: DoneReason): GenerateResult {
+  finish(text: string, toolCalls: ToolCall[], doneReason: DoneReason, stopSequence?: string): GenerateResult {
     const end = performance.now();
     const first = this.#firstTokenAt ?? end;
     return {
+      ...(stopSequence === undefined ? {} : { stopSequence }),
       text,
       toolCalls,
       doneReason,
@@ -62,4 +63,15 @@ export function doneReasonOf(stopReason: string): DoneReason {
   if (stopReason === 'maxTokens') return 'length';
   if (stopReason === 'abort') return 'abort';
   return 'stop'; // eogToken, stopGenerationTrigger, customStopTrigger, functionCalls
+}
+
+/** The request's stop sequence that ended generation (node-llama-cpp reports the matched custom trigger). */
+export function stopSequenceOf(metadata: {
+  stopReason: string;
+  customStopTrigger?: readonly (string | number)[];
+}): string | undefined {
+  if (metadata.stopReason !== 'customStopTrigger' || metadata.customStopTrigger === undefined) return undefined;
+  const parts = metadata.customStopTrigger;
+  // Corral passes stop sequences as plain strings, so the trigger is text; a token trigger has no text to report.
+  return parts.every((p) => typeof p === 'string') ? parts.join('') : undefined;
 }

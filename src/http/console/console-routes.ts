@@ -55,7 +55,9 @@ export function consoleRoutes({ consoleDir }: AppDeps): Hono {
   const indexPage = async (c: Context) => {
     const html = consoleDir === undefined ? undefined : await readRegularFile(join(consoleDir, 'index.html'));
     c.header('cache-control', 'no-cache');
-    return html === undefined ? c.html(NOT_BUILT) : c.body(html, 200, { 'content-type': 'text/html; charset=utf-8' });
+    return html === undefined
+      ? c.html(NOT_BUILT)
+      : c.body(html, 200, { 'content-type': 'text/html; charset=utf-8' });
   };
 
   // Liveness, as Ollama answers it, unless a browser asks (HEAD is served by GET handlers, body dropped).

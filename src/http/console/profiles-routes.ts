@@ -4,11 +4,7 @@
  * with its options and keeps it loaded for its keep_alive.
  */
 import { Hono } from 'hono';
-import {
-  createProfileRequestSchema,
-  type ProfileInfo,
-  updateProfileRequestSchema,
-} from '../../api/index.js';
+import { createProfileRequestSchema, type ProfileInfo, updateProfileRequestSchema } from '../../api/index.js';
 import { AppError } from '../../core/index.js';
 import {
   PROFILE_PREFIX,

@@ -9,6 +9,7 @@
 import type { PullEntry, PullEvent, PullLayerProgress, PullsResponse } from '../../api/index.js';
 import { isAppError, type Logger } from '../../core/index.js';
 import { type ModelPuller, type PullProgress, parseTarget } from '../../store/index.js';
+import { toAppError } from '../errors.js';
 import { toPullEntry } from '../ollama/pull-routes.js';
 
 /** Options of {@link PullMonitor}. */
@@ -206,7 +207,10 @@ export class PullMonitor {
     t.timer = undefined;
     t.lastSent = this.#o.now();
     const completed = completedOf(t);
-    const total = Math.max(t.recordTotal, [...t.layers.values()].reduce((s, l) => s + l.total, 0));
+    const total = Math.max(
+      t.recordTotal,
+      [...t.layers.values()].reduce((s, l) => s + l.total, 0),
+    );
     const first = t.samples[0];
     const last = t.samples.at(-1);
     const span = first && last ? (last.at - first.at) / 1000 : 0;
@@ -234,7 +238,10 @@ export class PullMonitor {
     clearTimeout(t.timer);
     t.timer = undefined;
     this.#tracked.delete(t.model);
-    const total = Math.max(t.recordTotal, [...t.layers.values()].reduce((s, l) => s + l.total, 0));
+    const total = Math.max(
+      t.recordTotal,
+      [...t.layers.values()].reduce((s, l) => s + l.total, 0),
+    );
     const base = {
       model: t.model,
       total,
@@ -249,7 +256,7 @@ export class PullMonitor {
     }
     const interrupted = isAppError(err, 'CANCELLED') || (err instanceof Error && err.name === 'AbortError');
     const state = interrupted ? 'interrupted' : 'failed';
-    const error = err instanceof Error ? err.message : String(err);
+    const error = err instanceof Error ? err.message : toAppError(err).message;
     this.#remember({ ...base, state, error });
     this.#emit({ event: 'failed', data: { model: t.model, state, error } });
   }

@@ -67,7 +67,12 @@ export function authorize(options: AuthorizeOptions): MiddlewareHandler {
 
 async function authenticate(c: Context, options: AuthorizeOptions, route: string): Promise<Principal> {
   const header = c.req.header('authorization');
-  const bearer = header === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
+  // Anthropic's clients send the key as `x-api-key`; it counts as the bearer token when Authorization is absent.
+  const apiKey = c.req.header('x-api-key')?.trim();
+  const bearer =
+    header === undefined
+      ? apiKey === '' ? undefined : apiKey
+      : /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
   if (header !== undefined && bearer === undefined) {
     await deny(c, options, ANONYMOUS, route, 401, 'the Authorization header is not "Bearer <key>"');
   }

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { chatRequestSchema, generateRequestSchema } from '../../api/index.js';
 import type { InferenceService, RequestOptions } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
+import { callerOf } from '../auth-context.js';
 import { parseBody } from '../parse-body.js';
 import { ndjsonFormat, streamResponse } from '../stream-response.js';
 import {
@@ -33,14 +34,16 @@ export function generateRoutes({ inference, log }: AppDeps): Hono {
   const onLateError = (err: unknown) => log.warn({ err }, 'generation failed after streaming began');
 
   app.post('/api/generate', async (c) => {
-    const intent = fromGenerateRequest(await parseBody(c, generateRequestSchema));
+    const body = await parseBody(c, generateRequestSchema);
+    const intent = fromGenerateRequest(body);
+    const caller = callerOf(c, body.timeout);
     if (intent.kind !== 'complete') {
       await runLifecycle(inference, intent);
       return c.json(lifecycleResponse(intent.model, intent.kind, false));
     }
     const { input } = intent;
     if (!intent.stream) {
-      const result = await inference.complete(input, { signal: c.req.raw.signal });
+      const result = await inference.complete(input, { signal: c.req.raw.signal, ...caller });
       return c.json(generateFinal(result, result.text));
     }
     return streamResponse(
@@ -48,21 +51,23 @@ export function generateRoutes({ inference, log }: AppDeps): Hono {
       ndjsonFormat,
       async (emit, signal) => {
         const onText = (text: string) => emit(generateChunk(input.model, text, new Date()));
-        emit(generateFinal(await inference.complete(input, { signal, onText }), ''));
+        emit(generateFinal(await inference.complete(input, { signal, onText, ...caller }), ''));
       },
       onLateError,
     );
   });
 
   app.post('/api/chat', async (c) => {
-    const intent = fromChatRequest(await parseBody(c, chatRequestSchema));
+    const body = await parseBody(c, chatRequestSchema);
+    const intent = fromChatRequest(body);
+    const caller = callerOf(c, body.timeout);
     if (intent.kind !== 'chat') {
       await runLifecycle(inference, intent);
       return c.json(lifecycleResponse(intent.model, intent.kind, true));
     }
     const { input } = intent;
     if (!intent.stream) {
-      const result = await inference.chat(input, { signal: c.req.raw.signal });
+      const result = await inference.chat(input, { signal: c.req.raw.signal, ...caller });
       return c.json(chatFinal(result, result.text));
     }
     return streamResponse(
@@ -70,7 +75,7 @@ export function generateRoutes({ inference, log }: AppDeps): Hono {
       ndjsonFormat,
       async (emit, signal) => {
         const onText = (text: string) => emit(chatChunk(input.model, text, new Date()));
-        emit(chatFinal(await inference.chat(input, { signal, onText }), ''));
+        emit(chatFinal(await inference.chat(input, { signal, onText, ...caller }), ''));
       },
       onLateError,
     );

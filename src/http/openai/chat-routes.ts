@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { openaiChatCompletionRequestSchema, openaiCompletionRequestSchema } from '../../api/index.js';
 import type { AppDeps } from '../app-deps.js';
+import { callerOf } from '../auth-context.js';
 import { parseBody } from '../parse-body.js';
 import { sseFormat } from '../sse-format.js';
 import { streamResponse } from '../stream-response.js';
@@ -26,9 +27,11 @@ export function chatRoutes({ inference, log }: AppDeps): Hono {
   });
 
   app.post('/v1/chat/completions', async (c) => {
-    const plan = fromChatCompletionRequest(await parseBody(c, openaiChatCompletionRequestSchema));
+    const body = await parseBody(c, openaiChatCompletionRequestSchema);
+    const plan = fromChatCompletionRequest(body);
+    const caller = callerOf(c, body.timeout);
     if (!plan.stream) {
-      const result = await inference.chat(plan.input, { signal: c.req.raw.signal });
+      const result = await inference.chat(plan.input, { signal: c.req.raw.signal, ...caller });
       return c.json(toChatCompletion(result, randomId('chatcmpl-')));
     }
     const ctx = context(plan.input.model, 'chatcmpl-', plan.includeUsage);
@@ -42,7 +45,7 @@ export function chatRoutes({ inference, log }: AppDeps): Hono {
           started = true;
           emit(chatChunk(ctx, { kind: 'content', text }));
         };
-        const result = await inference.chat(plan.input, { signal, onText });
+        const result = await inference.chat(plan.input, { signal, onText, ...caller });
         if (!started) emit(chatChunk(ctx, { kind: 'start' }));
         for (const chunk of chatFinalChunks(ctx, result)) emit(chunk);
       },
@@ -51,9 +54,11 @@ export function chatRoutes({ inference, log }: AppDeps): Hono {
   });
 
   app.post('/v1/completions', async (c) => {
-    const plan = fromCompletionRequest(await parseBody(c, openaiCompletionRequestSchema));
+    const body = await parseBody(c, openaiCompletionRequestSchema);
+    const plan = fromCompletionRequest(body);
+    const caller = callerOf(c, body.timeout);
     if (!plan.stream) {
-      const result = await inference.complete(plan.input, { signal: c.req.raw.signal });
+      const result = await inference.complete(plan.input, { signal: c.req.raw.signal, ...caller });
       return c.json(toCompletion(result, randomId('cmpl-')));
     }
     const ctx = context(plan.input.model, 'cmpl-', plan.includeUsage);
@@ -62,7 +67,7 @@ export function chatRoutes({ inference, log }: AppDeps): Hono {
       sseFormat,
       async (emit, signal) => {
         const onText = (text: string) => emit(completionChunk(ctx, { kind: 'text', text }));
-        const result = await inference.complete(plan.input, { signal, onText });
+        const result = await inference.complete(plan.input, { signal, onText, ...caller });
         for (const chunk of completionFinalChunks(ctx, result)) emit(chunk);
       },
       onLateError,

@@ -2,8 +2,9 @@
  * A small HTTP(S) client over `node:http` for registry and Hugging Face transfers. Not `fetch`: bodies arrive as
  * Node streams (fewer copies at hundreds of MB/s), redirects are followed by hand so credentials never travel
  * to another origin (blob storage, a CDN), and the sockets belong to agents that `close()` destroys.
- * An idle socket (no byte for `idleTimeoutMs`, headers or body) fails with `ETIMEDOUT`, which callers retry:
- * that is the stall detection of downloads.
+ * An idle socket (no byte for `idleTimeoutMs`, headers or body) fails with `ETIMEDOUT`, which callers retry.
+ * Blob downloads turn the timer off once the headers are in (`bodyTimeout: false`): they pause their sockets
+ * for the bandwidth limit, and watch their bodies for stalls themselves (see `fetch-part.ts`).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -17,6 +18,11 @@ export interface HttpRequestInit {
   signal?: AbortSignal;
   /** Redirects followed for GET and HEAD (default 10; 0 returns the 3xx itself). */
   maxRedirects?: number;
+  /**
+   * `false`: the idle timeout covers connecting and the response headers only, and the caller watches the body
+   * (a download that pauses its socket on purpose). Default `true`.
+   */
+  bodyTimeout?: boolean;
 }
 
 /** A response whose body has not been read yet: read it, or `resume()`/`destroy()` it. */
@@ -61,7 +67,7 @@ export class HttpClient {
     let headers: Record<string, string> = { 'user-agent': this.#userAgent, ...init.headers };
     const follow = method === 'GET' || method === 'HEAD';
     for (let hops = 0; ; hops++) {
-      const res = await this.#send(current, method, headers, init.body, init.signal);
+      const res = await this.#send(current, method, headers, init);
       const location = res.headers.location;
       if (!follow || !REDIRECTS.has(res.statusCode ?? 0) || location === undefined) {
         return { status: res.statusCode ?? 0, headers: res.headers, body: res, url: current };
@@ -87,9 +93,9 @@ export class HttpClient {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    body: HttpRequestInit['body'],
-    signal: AbortSignal | undefined,
+    init: HttpRequestInit,
   ): Promise<IncomingMessage> {
+    const { body, signal } = init;
     const secure = url.protocol === 'https:';
     const request = secure ? https.request : http.request;
     const length =
@@ -115,7 +121,10 @@ export class HttpClient {
         ),
       );
       req.once('error', reject);
-      req.once('response', resolve);
+      req.once('response', (res) => {
+        if (init.bodyTimeout === false) req.setTimeout(0);
+        resolve(res);
+      });
       if (body === undefined) req.end();
       else if (typeof body === 'string' || body instanceof Uint8Array) req.end(body);
       else {

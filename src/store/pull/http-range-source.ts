@@ -1,7 +1,8 @@
 /**
  * A {@link RangeSource} over HTTP `Range` requests. The first answer's URL (after redirects to blob storage) is
  * remembered and later parts go straight there, as Ollama resolves its "direct URL" once; when that link stops
- * working (signed URLs expire: 401/403/404/410) the next attempt starts from the original URL again.
+ * working (signed URLs expire: 401/403/404/410) the next attempt starts from the original URL again. Bodies are
+ * read by `fetchPart`, which detects stalls itself, so the HTTP client's idle timer stops at the headers.
  */
 import { AppError } from '../../core/index.js';
 import type { HttpRequestInit, HttpResponse } from './http-client.js';
@@ -15,6 +16,7 @@ export type SendRequest = (url: URL, init: HttpRequestInit) => Promise<HttpRespo
 /** Ranged reads of the blob at `url`. */
 export class HttpRangeSource implements RangeSource {
   readonly description: string;
+  readonly origin: string;
   readonly #url: URL;
   readonly #send: SendRequest;
   #direct: URL | undefined;
@@ -23,6 +25,7 @@ export class HttpRangeSource implements RangeSource {
     this.#url = url;
     this.#send = send;
     this.description = description;
+    this.origin = url.origin;
   }
 
   async open(start: number, end: number, signal: AbortSignal): Promise<RangeBody> {
@@ -30,6 +33,7 @@ export class HttpRangeSource implements RangeSource {
     const res = await this.#send(direct ?? this.#url, {
       headers: { range: `bytes=${start}-${end - 1}` },
       signal,
+      bodyTimeout: false,
     });
     if (direct !== undefined && [401, 403, 404, 410].includes(res.status)) {
       res.body.resume();

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { AppError, DEFAULT_TAG, type ModelName } from '../../core/index.js';
 import { normalizeDigest } from '../../lib/index.js';
-import { type HttpClient, readText } from './http-client.js';
+import { type HttpClient, type HttpRequestInit, readText } from './http-client.js';
 import { HttpRangeSource } from './http-range-source.js';
 import { pickGgufFile } from './pick-gguf-file.js';
 import type { RangeSource } from './range-source.js';
@@ -66,7 +66,7 @@ export class HuggingFaceClient {
     const info = await withRetry(
       `listing Hugging Face repository ${repo}`,
       async () => {
-        const res = await this.#send(url, signal);
+        const res = await this.#send(url, { signal });
         if (res.status === 404) {
           res.body.resume();
           throw new AppError('MODEL_NOT_FOUND', `Hugging Face repository ${repo} not found`, {
@@ -113,15 +113,16 @@ export class HuggingFaceClient {
   source(file: HfFile): RangeSource {
     return new HttpRangeSource(
       file.url,
-      (url, init) => this.#send(url, init.signal, init.headers),
+      (url, init) => this.#send(url, init),
       `${file.repo}/${file.file}`,
     );
   }
 
-  #send(url: URL, signal: AbortSignal | undefined, headers: Record<string, string> = {}) {
+  #send(url: URL, init: HttpRequestInit = {}) {
     const auth = this.#token !== undefined && url.origin === this.#endpoint.origin;
+    const headers = init.headers ?? {};
     return this.#http.request(url, {
-      signal,
+      ...init,
       headers: auth ? { ...headers, authorization: `Bearer ${this.#token}` } : headers,
     });
   }

@@ -15,6 +15,8 @@ export interface RangeBody {
 export interface RangeSource {
   /** What the bytes are, for messages. */
   readonly description: string;
+  /** Where they come from, for logs: the origin of a registry, a mirror or the Hub. */
+  readonly origin: string;
   /**
    * Open bytes `[start, end)`. Throws a `RetryableError` for transient failures (a 5xx, an expired storage link)
    * and an `AppError` for final ones.

@@ -4,7 +4,9 @@
  * under the store's shared lock: blobs first (each atomic), then the config blob, then, once every referenced
  * blob is known to exist, the manifest last. A crash anywhere leaves at most unreferenced blobs, which GC removes.
  */
+import { rm } from 'node:fs/promises';
 import { arch as cpuArch, platform } from 'node:process';
+import { convertHfModel, OUTPUT_TYPES, parseOutputType, type OutputType } from '../convert/index.js';
 import {
   AppError,
   buildManifest,
@@ -15,9 +17,11 @@ import {
   type ModelName,
   manifestDigests,
 } from '../core/index.js';
-import { readGguf } from '../gguf/index.js';
+import { describeGguf, readGguf } from '../gguf/index.js';
+import { tempPathIn } from './atomic-file.js';
 import type { PutResult } from './blob-store.js';
 import { type GgufSource, resolveAdapter, resolveFrom, type SourceContext } from './create-sources.js';
+import type { ModelDetails } from '../gguf/index.js';
 import type { ManifestStore } from './manifest-store.js';
 import { type Parameters } from './model-parameters.js';
 import { parseModelfile, summarizeModelfile } from './modelfile.js';
@@ -37,6 +41,11 @@ export interface CreateOptions {
   /** Whether FROM/ADAPTER may name files on this machine (default true; HTTP callers need the admin role). */
   allowFiles?: boolean;
   onProgress?: (progress: CreateProgress) => void;
+  /**
+   * Weight type when FROM is a Hugging Face folder (Ollama's create `quantize` field): `f32`, `f16` (default),
+   * `bf16`, `q8_0` or `q4_0`. Re-quantizing a GGUF file is not supported.
+   */
+  quantize?: string;
 }
 
 /** What create needs from the store. */
@@ -69,6 +78,7 @@ export async function createModel(
   progress({ status: 'parsing modelfile' });
   const spec = summarizeModelfile(parseModelfile(text));
   const from = await resolveFrom(spec.from, ctx);
+  const outputType = outputTypeFor(options.quantize, from.kind === 'hf-folder');
   const adapters: GgufSource[] = [];
   for (const a of spec.adapters) adapters.push(await resolveAdapter(a, ctx));
 
@@ -97,6 +107,10 @@ export async function createModel(
       const { rootfs: _rootfs, ...rest } = base.config;
       config = rest;
       baseParams = base.parameters;
+    } else if (from.kind === 'hf-folder') {
+      const converted = await convertFolder(ctx, from.path, outputType ?? 'F16', progress);
+      layers = [{ mediaType: LayerMediaType.model, digest: converted.digest, size: converted.size }];
+      config = converted.config;
     } else {
       layers = [await put(from, LayerMediaType.model)];
       config = configFor(from);
@@ -134,9 +148,58 @@ export async function createModel(
   progress({ status: 'success' });
 }
 
+// The `quantize` option, checked before anything is written.
+function outputTypeFor(quantize: string | undefined, fromFolder: boolean): OutputType | undefined {
+  if (quantize === undefined || quantize === '') return undefined;
+  const type = parseOutputType(quantize);
+  if (type === undefined)
+    throw new AppError(
+      'INVALID_REQUEST',
+      `quantize ${JSON.stringify(quantize)} is not supported (supported: ${OUTPUT_TYPES.map((t) => t.toLowerCase()).join(', ')})`,
+    );
+  if (!fromFolder)
+    throw new AppError(
+      'INVALID_REQUEST',
+      'quantize applies when FROM is a Hugging Face model folder; re-quantizing a GGUF model is not supported yet',
+    );
+  return type;
+}
+
+/**
+ * Converts a Hugging Face folder into a temp file in the blob directory (under the shared lock, so no sweep removes
+ * it), validates it with our reader, and stores it as a blob; the temp file is removed whatever happens.
+ */
+async function convertFolder(
+  ctx: CreateContext,
+  path: string,
+  outputType: OutputType,
+  progress: (p: CreateProgress) => void,
+): Promise<PutResult & { config: ModelConfig }> {
+  const temp = tempPathIn(ctx.blobs.dir, 'convert.gguf');
+  try {
+    let lastPercent = -1;
+    progress({ status: 'converting model', total: 0, completed: 0 });
+    await convertHfModel(path, temp, {
+      outputType,
+      onProgress: (completed, total) => {
+        const percent = total ? Math.floor((completed / total) * 100) : 100;
+        if (percent === lastPercent) return;
+        lastPercent = percent;
+        progress({ status: 'converting model', total, completed });
+      },
+    });
+    const described = describeGguf(await readGguf(temp));
+    const r = await copyFile(ctx, temp, progress);
+    announce(progress, r);
+    return { ...r, config: configFor(described) };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
 /** Config for a model made from a GGUF file (Ollama `ConfigV2`). */
-function configFor(source: GgufSource): ModelConfig {
-  const d = source.described;
+function configFor(source: GgufSource | ModelDetails): ModelConfig {
+  const d = 'described' in source ? source.described : source;
   return {
     model_format: 'gguf',
     model_family: d.architecture,

@@ -1,11 +1,13 @@
 /**
  * Resolving what `FROM` and `ADAPTER` name, before anything is written: a GGUF file path (absolute, `~/…`, or
- * relative to the Modelfile's directory), a `sha256:` blob already in the store, or (FROM only) an existing
- * model. Files are validated as GGUF here, so a bad file fails the create with nothing written.
+ * relative to the Modelfile's directory), a `sha256:` blob already in the store, (FROM only) a Hugging Face model
+ * folder (a directory with config.json, converted to GGUF by create), or (FROM only) an existing model. Files are
+ * validated as GGUF here, so a bad file fails the create with nothing written.
  */
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import { isHfModelFolder } from '../convert/index.js';
 import { AppError, tryParseModelName } from '../core/index.js';
 import { describeGguf, type GgufFile, type ModelDetails, readGguf } from '../gguf/index.js';
 import { normalizeDigest } from '../lib/index.js';
@@ -18,8 +20,11 @@ export type GgufSource =
   | { kind: 'file'; path: string; gguf: GgufFile; described: ModelDetails }
   | { kind: 'blob'; digest: string; gguf: GgufFile; described: ModelDetails };
 
-/** What FROM resolved to. */
-export type FromSource = GgufSource | { kind: 'model'; model: StoredModel };
+/** What FROM resolved to: a GGUF, a Hugging Face folder to convert, or an existing model. */
+export type FromSource =
+  | GgufSource
+  | { kind: 'hf-folder'; path: string }
+  | { kind: 'model'; model: StoredModel };
 
 /** What resolution needs from the store. */
 export interface SourceContext {
@@ -37,8 +42,12 @@ export function expandPath(value: string, baseDir: string): string {
   return isAbsolute(value) ? resolve(value) : resolve(baseDir, value);
 }
 
-/** Resolve a FROM value. Order: blob digest, existing file, existing model; else a not-found error. */
+/** Resolve a FROM value. Order: blob digest, HF folder, existing file, existing model; else a not-found error. */
 export async function resolveFrom(value: string, ctx: SourceContext): Promise<FromSource> {
+  if (ctx.allowFiles && !/^sha256[:-]/.test(value)) {
+    const path = expandPath(value, ctx.baseDir);
+    if (await isHfModelFolder(path)) return { kind: 'hf-folder', path };
+  }
   const source = await resolveGguf('FROM', value, ctx);
   if (source === undefined) {
     const name = looksLikePath(value) ? undefined : tryParseModelName(value);
@@ -104,7 +113,7 @@ async function resolveGguf(what: string, value: string, ctx: SourceContext): Pro
   if (!isFile)
     throw new AppError(
       'FILE_NOT_FOUND',
-      `${what} ${value}: ${path} is not a regular file (expected a GGUF file)`,
+      `${what} ${value}: ${path} is not a regular file (expected a GGUF file${what === 'FROM' ? ', or a Hugging Face model folder with config.json' : ''})`,
     );
   const gguf = await readGguf(path);
   return { kind: 'file', path, gguf, described: describeGguf(gguf) };

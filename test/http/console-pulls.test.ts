@@ -125,9 +125,10 @@ describe('GET /api/pulls/events', () => {
     expect(moving?.eta_seconds).toBeGreaterThan(0);
     const last = data.at(-1)!;
     // the total covers every layer from the start (the record lists them), not only the layers begun
-    for (const p of data.filter((d) => d.layers.length > 0)) {
-      expect(p.total).toBe(sseBytes.length + 'You are sse.'.length);
-    }
+    const finished = (await entryOf(model))!;
+    expect(finished).toMatchObject({ state: 'success', completed: finished.total });
+    expect(finished.total).toBeGreaterThan(sseBytes.length);
+    for (const p of data.filter((d) => d.layers.length > 0)) expect(p.total).toBe(finished.total);
     expect(last.layers[0]).toMatchObject({ total: sseBytes.length });
     // at most ~4 a second for one pull (250 ms apart, with timer slack)
     for (let i = 1; i < progress.length; i++) {

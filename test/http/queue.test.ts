@@ -45,7 +45,7 @@ describe('request queue', () => {
     const long = { model: 'tiny', prompt: 'once upon a time', options: { num_predict: 100_000 } };
     const running = await t.json('POST', '/api/generate', long, user); // streams: headers come at once
     expect(running.status).toBe(200);
-    const reader = running.body!.getReader();
+    const reader = (running.body as ReadableStream<Uint8Array>).getReader();
     await reader.read(); // first token: it holds the only slot
     const waiting = t.json('POST', '/api/generate', { ...long, stream: false }, user);
 

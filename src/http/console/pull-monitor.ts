@@ -39,7 +39,8 @@ interface Tracked {
   status: string;
   layers: Map<string, PullLayerProgress>;
   recordTotal: number;
-  askedTotal: boolean;
+  /** undefined: not asked yet; true while the records are read (progress waits, so totals never shrink). */
+  learning: boolean | undefined;
   samples: Array<{ at: number; completed: number }>;
   followers: number;
   startedAt: string;
@@ -162,7 +163,7 @@ export class PullMonitor {
         status: 'pulling manifest',
         layers: new Map(),
         recordTotal: 0,
-        askedTotal: false,
+        learning: undefined,
         samples: [],
         followers: 0,
         startedAt: new Date(this.#o.now()).toISOString(),
@@ -180,27 +181,37 @@ export class PullMonitor {
     t.status = p.status;
     if (p.digest !== undefined && p.total !== undefined) {
       t.layers.set(p.digest, { digest: p.digest, total: p.total, completed: p.completed ?? 0 });
-      if (!t.askedTotal) this.#learnTotal(t);
+      if (t.learning === undefined) this.#learnTotal(t);
     }
     const now = this.#o.now();
     t.samples.push({ at: now, completed: completedOf(t) });
     while (t.samples.length > 2 && now - (t.samples[0]?.at ?? now) > RATE_WINDOW_MS) t.samples.shift();
-    if (t.timer !== undefined) return;
-    const wait = t.lastSent + this.#o.intervalMs - now;
+    this.#schedule(t);
+  }
+
+  #schedule(t: Tracked): void {
+    if (t.timer !== undefined || t.learning === true) return;
+    const wait = t.lastSent + this.#o.intervalMs - this.#o.now();
     if (wait <= 0) this.#send(t);
     else t.timer = setTimeout(() => this.#send(t), wait);
   }
 
   // The record lists every layer once the manifest is in: the total is known before later layers start.
   #learnTotal(t: Tracked): void {
-    t.askedTotal = true;
-    this.#o.puller.list().then(
-      (all) => {
-        const entry = all.find((s) => s.model === t.model);
-        if (entry !== undefined) t.recordTotal = entry.total;
-      },
-      (err: unknown) => this.#o.log.warn({ err, model: t.model }, 'cannot read pull records'),
-    );
+    t.learning = true;
+    this.#o.puller
+      .list()
+      .then(
+        (all) => {
+          const entry = all.find((s) => s.model === t.model);
+          if (entry !== undefined) t.recordTotal = entry.total;
+        },
+        (err: unknown) => this.#o.log.warn({ err, model: t.model }, 'cannot read pull records'),
+      )
+      .finally(() => {
+        t.learning = false;
+        if (this.#tracked.get(t.model) === t) this.#schedule(t);
+      });
   }
 
   #send(t: Tracked): void {

@@ -82,6 +82,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const puller = await ModelPuller.open({
     store,
     maxParts: config.pullParts,
+    maxBytesPerSecond: config.pullMaxBps,
+    stallTimeoutMs: config.pullStallTimeout,
+    registryMirrors: config.registryMirrors,
     hfEndpoint: config.hfEndpoint,
     hfToken: config.hfToken,
     log: log.child({ component: 'pull' }),

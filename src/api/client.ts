@@ -33,6 +33,8 @@ import type {
   LoadRequest,
   LoadResponse,
   QueueResponse,
+  TokenizeRequest,
+  DetokenizeRequest,
   UnloadRequest,
   ChatResponse,
   EmbedRequest,
@@ -210,6 +212,14 @@ export class Client {
 
   async unload(req: UnloadRequest): Promise<void> {
     await this.request('POST', '/api/unload', req);
+  }
+
+  tokenize(req: TokenizeRequest): Promise<{ model: string; tokens: number[] }> {
+    return this.json('POST', '/api/tokenize', req);
+  }
+
+  detokenize(req: DetokenizeRequest): Promise<{ model: string; content: string }> {
+    return this.json('POST', '/api/detokenize', req);
   }
 
   queue(): Promise<QueueResponse> {

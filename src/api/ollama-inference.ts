@@ -224,3 +224,14 @@ export interface QueueResponse {
     age_ms: number;
   }>;
 }
+
+/** `POST /api/tokenize`. */
+export const tokenizeRequestSchema = z.object({ model: z.string().min(1), content: z.string() });
+export type TokenizeRequest = z.input<typeof tokenizeRequestSchema>;
+
+/** `POST /api/detokenize`. */
+export const detokenizeRequestSchema = z.object({
+  model: z.string().min(1),
+  tokens: z.array(z.number().int().min(0)).max(1_000_000),
+});
+export type DetokenizeRequest = z.input<typeof detokenizeRequestSchema>;

@@ -14,16 +14,19 @@ const jsonObject = z.record(z.string(), z.unknown());
 
 // ---- input items ------------------------------------------------------------------------------------------------
 
-/** A part of a message's content: `input_text` (or `output_text` in an earlier assistant turn); others refused. */
-const inputContentSchema = z.union([
-  z.object({ type: z.enum(['input_text', 'output_text']), text: z.string() }).loose(),
+/** Content parts: text (`output_text` and `refusal` in earlier assistant turns); the others are refused. */
+const inputContentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.enum(['input_text', 'output_text']), text: z.string() }),
   z.object({ type: z.literal('refusal'), refusal: z.string() }),
-  z.object({ type: z.string() }).loose(),
+  z.object({ type: z.literal('input_image') }).loose(),
+  z.object({ type: z.literal('input_file') }).loose(),
+  z.object({ type: z.literal('input_audio') }).loose(),
 ]);
 export type ResponsesInputContent = z.infer<typeof inputContentSchema>;
 
+/** A message item (`type` may be left out, as OpenAI allows for "easy input messages"). */
 const messageItemSchema = z.object({
-  type: z.literal('message').optional(),
+  type: z.literal('message'),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
   content: z.union([z.string(), z.array(inputContentSchema)]),
 });
@@ -43,15 +46,20 @@ const functionCallOutputItemSchema = z.object({
   output: z.union([z.string(), z.array(inputContentSchema)]),
 });
 
-/** Any other item (`reasoning`, `item_reference`, built-in tool calls…): recognised to be refused clearly. */
-const otherItemSchema = z.object({ type: z.string() }).loose();
-
-const inputItemSchema = z.union([
-  messageItemSchema,
-  functionCallItemSchema,
-  functionCallOutputItemSchema,
-  otherItemSchema,
-]);
+/** An input item. `item_reference` (needs a stored item) and `reasoning` are recognised to be refused/dropped. */
+const inputItemSchema = z.preprocess(
+  (item) =>
+    typeof item === 'object' && item !== null && !('type' in item) && 'role' in item
+      ? { ...item, type: 'message' }
+      : item,
+  z.discriminatedUnion('type', [
+    messageItemSchema,
+    functionCallItemSchema,
+    functionCallOutputItemSchema,
+    z.object({ type: z.literal('item_reference') }).loose(),
+    z.object({ type: z.literal('reasoning') }).loose(),
+  ]),
+);
 export type ResponsesInputItem = z.infer<typeof inputItemSchema>;
 
 // ---- tools and text format --------------------------------------------------------------------------------------
@@ -65,7 +73,10 @@ const toolSchema = z.union([
     parameters: jsonObject.nullish(),
     strict: z.boolean().nullish(),
   }),
-  z.object({ type: z.string() }).loose(),
+  z
+    .object({ type: z.string() })
+    .loose()
+    .refine((tool) => tool.type !== 'function', { message: 'a function tool needs a name' }),
 ]);
 export type ResponsesTool = z.infer<typeof toolSchema>;
 

@@ -196,6 +196,38 @@ export const settings = {
     default: 4,
     description: 'Most parallel ranged requests per blob when pulling a large model layer.',
   }),
+  pullMaxBps: setting({
+    schema: bytes,
+    env: 'CORRAL_PULL_MAX_BPS',
+    flag: '--pull-max-bps',
+    default: 0,
+    description:
+      'Download bandwidth limit in bytes per second (e.g. 2MB = 2,000,000, 500KiB = 512,000), shared by every pull of the server; 0 means unlimited.',
+  }),
+  pullStallTimeout: setting({
+    schema: duration('30s, 2m').refine((ms) => ms > 0 && Number.isFinite(ms), {
+      message: 'must be a positive duration, e.g. 30s',
+    }),
+    env: 'CORRAL_PULL_STALL_TIMEOUT',
+    flag: '--pull-stall-timeout',
+    default: '30s',
+    description:
+      'A pull connection that receives nothing for this long is dropped and resumed where it stopped (time paused by the bandwidth limit does not count).',
+  }),
+  registryMirrors: setting({
+    schema: list.pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/, error: 'each mirror must be an http:// or https:// URL' })
+          .transform((u) => u.replace(/\/+$/, '')),
+      ),
+    ),
+    env: 'CORRAL_REGISTRY_MIRRORS',
+    flag: '--registry-mirrors',
+    default: '',
+    description:
+      'Mirrors of registry.ollama.ai, comma-separated base URLs (http://mirror1:5000,https://mirror2), tried in order before it for manifests and blobs; other registries are not mirrored.',
+  }),
   hfEndpoint: setting({
     schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
     env: 'CORRAL_HF_ENDPOINT',

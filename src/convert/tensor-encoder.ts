@@ -7,6 +7,7 @@
 import { GgmlType } from '../gguf/index.js';
 import { F16_TO_F32, f32BitsToBf16, f32ToF16Bits } from './float-codecs.js';
 import { folderError } from './folder-error.js';
+import { permuteRows } from './permute-rows.js';
 import { quantizeQ4_0, Q4_0_BYTES } from './quantize-q4-0.js';
 import { quantizeQ8_0, Q8_0_BYTES } from './quantize-q8-0.js';
 import type { SafetensorsFolder } from './safetensors-folder.js';
@@ -96,16 +97,9 @@ export class TensorEncoder {
     }
   }
 
-  // llama.cpp `LlamaModel.permute`: within each head of `group` rows, output row 2i + j is input row j·group/2 + i.
   #permute(raw: Uint8Array, rows: number, rowBytes: number, group: number): Uint8Array {
     this.#perm = grow(this.#perm, rows * rowBytes);
-    const half = group / 2;
-    for (let h = 0; h < rows; h += group)
-      for (let i = 0; i < half; i++)
-        for (let j = 0; j < 2; j++) {
-          const from = (h + j * half + i) * rowBytes;
-          this.#perm.set(raw.subarray(from, from + rowBytes), (h + 2 * i + j) * rowBytes);
-        }
+    permuteRows(raw, this.#perm, rows, rowBytes, group);
     return this.#perm;
   }
 

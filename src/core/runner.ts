@@ -145,6 +145,8 @@ export interface Runner {
   embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult>;
   /** Count the tokens of a text as the model tokenizes it. */
   tokenize(text: string): Promise<number[]>;
+  /** The text of model tokens; `INVALID_REQUEST` for ids outside the vocabulary. */
+  detokenize(tokens: number[]): Promise<string>;
   /** Resolves when the runner has ended, for whatever reason. */
   readonly exited: Promise<RunnerExit>;
   /** Stop the runner and free its memory; idempotent. */

@@ -32,6 +32,7 @@ export interface SessionEngine {
   ): Promise<GenerateResult>;
   embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult>;
   tokenize(text: string): number[];
+  detokenize(tokens: number[]): string;
   close(): Promise<void>;
 }
 
@@ -118,8 +119,10 @@ export class ChildSession {
             id,
             body: { op: 'embed', result: await engine.embed(body.request, signal) },
           });
-        } else {
+        } else if (body.op === 'tokenize') {
           this.#send({ type: 'done', id, body: { op: 'tokenize', tokens: engine.tokenize(body.text) } });
+        } else {
+          this.#send({ type: 'done', id, body: { op: 'detokenize', text: engine.detokenize(body.tokens) } });
         }
       } catch (err) {
         this.#chunks.flush(id);

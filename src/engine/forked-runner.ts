@@ -159,6 +159,11 @@ export class ForkedRunner implements Runner {
     return (body as Extract<DoneBody, { op: 'embed' }>).result;
   }
 
+  async detokenize(tokens: number[]): Promise<string> {
+    const body = await this.#call({ op: 'detokenize', tokens });
+    return (body as Extract<DoneBody, { op: 'detokenize' }>).text;
+  }
+
   async tokenize(text: string): Promise<number[]> {
     const body = await this.#call({ op: 'tokenize', text });
     return (body as Extract<DoneBody, { op: 'tokenize' }>).tokens;

@@ -3,7 +3,7 @@
  * IPC channel. Versioned: the child says `hello` with its {@link PROTOCOL_VERSION} first, and the parent refuses a
  * child that speaks another. Every message is validated on receipt with the zod schemas below, in both directions.
  *
- * Parent → child: `load`, `request` (generate | embed | tokenize), `cancel`, `ping`, `shutdown`.
+ * Parent → child: `load`, `request` (generate | embed | tokenize | detokenize), `cancel`, `ping`, `shutdown`.
  * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
  */
 import { z } from 'zod';
@@ -129,6 +129,7 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
       z.object({ op: z.literal('generate'), request: generateRequest }),
       z.object({ op: z.literal('embed'), request: embedRequest }),
       z.object({ op: z.literal('tokenize'), text: z.string() }),
+      z.object({ op: z.literal('detokenize'), tokens: z.array(z.number().int()) }),
     ]),
   }),
   z.object({ type: z.literal('cancel'), id }),
@@ -149,6 +150,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
       z.object({ op: z.literal('generate'), result: generateResult }),
       z.object({ op: z.literal('embed'), result: embedResult }),
       z.object({ op: z.literal('tokenize'), tokens: z.array(z.number().int()) }),
+      z.object({ op: z.literal('detokenize'), text: z.string() }),
     ]),
   }),
   /** A failed request (`id` set), or a failed load / fatal runner error (no `id`). */

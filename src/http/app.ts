@@ -25,6 +25,7 @@ import { embedRoutes } from './ollama/embed-routes.js';
 import { generateRoutes } from './ollama/generate-routes.js';
 import { lifecycleRoutes } from './ollama/lifecycle-routes.js';
 import { queueRoutes } from './ollama/queue-routes.js';
+import { tokenizeRoutes } from './ollama/tokenize-routes.js';
 import { modelsRoutes } from './ollama/models-routes.js';
 import { psRoute } from './ollama/ps-route.js';
 import { pullRoutes } from './ollama/pull-routes.js';
@@ -36,6 +37,8 @@ import { pullsRoutes } from './console/pulls-routes.js';
 import { systemRoute } from './console/system-route.js';
 import { chatRoutes } from './openai/chat-routes.js';
 import { openaiModelsRoutes } from './openai/models-routes.js';
+import { responsesRoute } from './openai/responses-route.js';
+import { messagesRoute } from './anthropic/messages-route.js';
 
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
@@ -94,10 +97,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', psRoute(deps));
   app.route('/', lifecycleRoutes(deps));
   app.route('/', queueRoutes(deps));
+  app.route('/', tokenizeRoutes(deps));
 
   // OpenAI dialect.
   app.route('/', chatRoutes(deps));
   app.route('/', openaiModelsRoutes(deps));
+  app.route('/', responsesRoute(deps));
+
+  // Anthropic dialect (`/v1/messages*`; errors in Anthropic's shape, see `dialectOf`).
+  app.route('/', messagesRoute(deps));
 
   // Model management.
   app.route('/', modelsRoutes(deps));

@@ -55,9 +55,13 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'POST /v1/chat/completions': { permission: 'inference' },
   'POST /v1/completions': { permission: 'inference' },
   'POST /v1/embeddings': { permission: 'inference' },
+  'POST /v1/responses': { permission: 'inference' },
+  'POST /v1/messages': { permission: 'inference' },
   'POST /api/load': { permission: 'inference', audit: 'model.load', target: model },
   'POST /api/unload': { permission: 'inference', audit: 'model.unload', target: model },
   'GET /api/queue': { permission: 'system:read' },
+  'POST /api/tokenize': { permission: 'inference' },
+  'POST /api/detokenize': { permission: 'inference' },
   'DELETE /api/requests/:id': {
     permission: 'models:write',
     audit: 'request.cancel',

@@ -34,6 +34,7 @@ const engine: SessionEngine = {
   },
   embed: () => Promise.resolve({ embeddings: [], promptTokens: 0 }),
   tokenize: (text) => [...text].map((c) => c.charCodeAt(0)),
+  detokenize: (tokens) => tokens.map((t) => String(t)).join(' '),
   close: () => Promise.resolve(),
 };
 

@@ -78,6 +78,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const puller = await ModelPuller.open({
     store,
     maxParts: config.pullParts,
+    maxBytesPerSecond: config.pullMaxBps,
+    stallTimeoutMs: config.pullStallTimeout,
+    registryMirrors: config.registryMirrors,
     hfEndpoint: config.hfEndpoint,
     hfToken: config.hfToken,
   });

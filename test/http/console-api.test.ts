@@ -85,7 +85,10 @@ describe('GET /api/logs', () => {
       'runner crashed',
     ]);
     expect((await query('?level=warn')).map((l) => l.level)).toEqual(['warn', 'error']);
-    expect((await query('?level=debug&limit=2')).map((l) => l.msg)).toEqual(['slow request', 'runner crashed']);
+    expect((await query('?level=debug&limit=2')).map((l) => l.msg)).toEqual([
+      'slow request',
+      'runner crashed',
+    ]);
   });
 
   it('refuses a bad level or limit with 400', async () => {
@@ -110,7 +113,10 @@ describe('GET /api/logs', () => {
       log
         .child({ component: 'auth' })
         .info(
-          { req: { headers: { authorization: `Bearer ${secret}`, cookie: `s=${secret}` } }, key: { token: secret } },
+          {
+            req: { headers: { authorization: `Bearer ${secret}`, cookie: `s=${secret}` } },
+            key: { token: secret },
+          },
           'request',
         );
       log.flush();
@@ -142,7 +148,9 @@ describe('GET /api/hf/files', () => {
   });
 
   it('answers an empty list for a repository without GGUF files, 404 for a missing one, 400 for a bad name', async () => {
-    const empty = (await (await t.app.request('/api/hf/files?repo=acme/Readme-only')).json()) as HfFilesResponse;
+    const empty = (await (
+      await t.app.request('/api/hf/files?repo=acme/Readme-only')
+    ).json()) as HfFilesResponse;
     expect(empty).toEqual({ repo: 'acme/Readme-only', files: [], default_quant: null });
     expect((await t.app.request('/api/hf/files?repo=acme/ghost')).status).toBe(404);
     expect((await t.app.request('/api/hf/files?repo=../etc')).status).toBe(400);

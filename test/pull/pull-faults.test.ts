@@ -78,7 +78,7 @@ describe('pulling through faults', () => {
 
   it('retries a connection that stalls, from where it stopped', async () => {
     await puller.close();
-    puller = await openPuller({ idleTimeoutMs: 300 });
+    puller = await openPuller({ stallTimeoutMs: 300 });
     const { name, digest, data } = await publish();
     registry.setFault(digest, { stallAfter: 3 * MB });
     await puller.pull(name, { insecure: true });

@@ -179,6 +179,26 @@ export class InferenceService {
     return acquired.loadMs;
   }
 
+  /** `text` as `model`'s token ids (special tokens parsed, no BOS added); loads the model when needed. */
+  async tokenize(model: string, text: string, signal?: AbortSignal): Promise<number[]> {
+    const acquired = await this.#acquire(model, {}, undefined, signal);
+    try {
+      return await acquired.lease.runner.tokenize(text);
+    } finally {
+      acquired.lease.release();
+    }
+  }
+
+  /** The text of `model`'s token ids; `INVALID_REQUEST` for ids outside its vocabulary. */
+  async detokenize(model: string, tokens: number[], signal?: AbortSignal): Promise<string> {
+    const acquired = await this.#acquire(model, {}, undefined, signal);
+    try {
+      return await acquired.lease.runner.detokenize(tokens);
+    } finally {
+      acquired.lease.release();
+    }
+  }
+
   /** Unload a model now (Ollama's empty prompt with `keep_alive: 0`). */
   async unload(model: string): Promise<void> {
     const resolved = await this.resolve(model);

@@ -115,6 +115,11 @@ export class FakeRunner implements Runner {
     return Promise.resolve([...text].map((c) => c.codePointAt(0) ?? 0));
   }
 
+  detokenize(tokens: number[]): Promise<string> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    return Promise.resolve(String.fromCodePoint(...tokens));
+  }
+
   /** End the runner as a crash would: `exited` resolves with `expected: false`, pending work fails. */
   crash(lastErrorLines: string[] = ['simulated crash']): void {
     this.#end({ expected: false, code: null, signal: 'SIGSEGV', lastErrorLines });

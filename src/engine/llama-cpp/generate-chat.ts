@@ -52,7 +52,12 @@ export async function generateChat(
       arguments: isRecord(call.params) ? call.params : {},
     }));
     const { metadata } = response;
-    return meter.finish(response.response, toolCalls, doneReasonOf(metadata.stopReason), stopSequenceOf(metadata));
+    return meter.finish(
+      response.response,
+      toolCalls,
+      doneReasonOf(metadata.stopReason),
+      stopSequenceOf(metadata),
+    );
   } catch (err) {
     if (run.signal?.aborted) return meter.finish(meter.streamedText, [], 'abort');
     throw err;

@@ -70,7 +70,8 @@ export function stopSequenceOf(metadata: {
   stopReason: string;
   customStopTrigger?: readonly (string | number)[];
 }): string | undefined {
-  if (metadata.stopReason !== 'customStopTrigger' || metadata.customStopTrigger === undefined) return undefined;
+  if (metadata.stopReason !== 'customStopTrigger' || metadata.customStopTrigger === undefined)
+    return undefined;
   const parts = metadata.customStopTrigger;
   // Corral passes stop sequences as plain strings, so the trigger is text; a token trigger has no text to report.
   return parts.every((p) => typeof p === 'string') ? parts.join('') : undefined;

@@ -122,6 +122,18 @@ export class LlamaEngine {
     return this.#parts.model.tokenize(text, true);
   }
 
+  /** The text of `tokens` (special tokens as their text); ids outside the vocabulary are refused before llama.cpp sees them. */
+  detokenize(tokens: number[]): string {
+    const { model } = this.#parts;
+    const meta = model.fileInfo.metadata as { tokenizer?: { ggml?: { tokens?: readonly unknown[] } } };
+    const size = meta.tokenizer?.ggml?.tokens?.length ?? 0;
+    const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= size);
+    if (bad !== undefined) {
+      throw new AppError('INVALID_REQUEST', `token ${bad} is not in the vocabulary (0 to ${size - 1})`);
+    }
+    return model.detokenize(tokens as Token[], true);
+  }
+
   /** Disposes the embedding context, context, model and backend, in that order; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

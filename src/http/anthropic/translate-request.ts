@@ -45,7 +45,8 @@ function toOptions(body: AnthropicMessagesRequest): RequestOptions {
   if (body.temperature !== undefined) explicit.temperature = body.temperature;
   if (body.top_p !== undefined) explicit.top_p = body.top_p;
   if (body.top_k !== undefined) explicit.top_k = body.top_k;
-  if (body.stop_sequences !== undefined && body.stop_sequences.length > 0) explicit.stop = body.stop_sequences;
+  if (body.stop_sequences !== undefined && body.stop_sequences.length > 0)
+    explicit.stop = body.stop_sequences;
   return { ...body.options, ...explicit };
 }
 
@@ -131,7 +132,10 @@ function toolResultText(
 }
 
 function refuseBlock(block: AnthropicContentBlockParam, field: string, role: string): never {
-  throw invalidField(field, REFUSED_BLOCKS[block.type] ?? `"${block.type}" blocks are not allowed in ${role} turns`);
+  throw invalidField(
+    field,
+    REFUSED_BLOCKS[block.type] ?? `"${block.type}" blocks are not allowed in ${role} turns`,
+  );
 }
 
 /**

@@ -51,11 +51,7 @@ export function toToolUseBlocks(
 }
 
 /** The `message` body of a finished generation: its text (when any), then its tool calls. */
-export function toMessage(
-  result: InferenceResult,
-  id: string,
-  newToolId?: () => string,
-): AnthropicMessage {
+export function toMessage(result: InferenceResult, id: string, newToolId?: () => string): AnthropicMessage {
   const content: AnthropicContentBlock[] = [];
   if (result.text !== '') content.push({ type: 'text', text: result.text });
   content.push(...toToolUseBlocks(result, newToolId));

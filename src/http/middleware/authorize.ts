@@ -70,9 +70,7 @@ async function authenticate(c: Context, options: AuthorizeOptions, route: string
   // Anthropic's clients send the key as `x-api-key`; it counts as the bearer token when Authorization is absent.
   const apiKey = c.req.header('x-api-key')?.trim();
   const bearer =
-    header === undefined
-      ? apiKey === '' ? undefined : apiKey
-      : /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
+    header === undefined ? (apiKey === '' ? undefined : apiKey) : /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
   if (header !== undefined && bearer === undefined) {
     await deny(c, options, ANONYMOUS, route, 401, 'the Authorization header is not "Bearer <key>"');
   }

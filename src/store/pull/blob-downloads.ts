@@ -6,6 +6,7 @@
  * downloads never write one partial file.
  */
 import { AppError, type Logger } from '../../core/index.js';
+import type { BandwidthLimiter } from './bandwidth-limiter.js';
 import { BlobDownload } from './blob-download.js';
 import type { PartialBlobs } from './partial-blobs.js';
 import type { RangeSource } from './range-source.js';
@@ -16,7 +17,8 @@ import { untilAborted } from './until-aborted.js';
 export interface BlobRequest {
   digest: string;
   size: number;
-  source: RangeSource;
+  /** Where the bytes come from, in the order to try them (mirrors, then the origin). */
+  sources: readonly RangeSource[];
 }
 
 /** How a caller waits. */
@@ -35,6 +37,10 @@ export interface BlobDownloadsOptions {
   maxParts: number;
   retry?: RetryPolicy;
   checkpointMs?: number;
+  /** One limit shared by every download (`CORRAL_PULL_MAX_BPS`). */
+  limiter?: BandwidthLimiter;
+  /** Restart a part that receives nothing for this long (`CORRAL_PULL_STALL_TIMEOUT`). */
+  stallMs?: number;
   log: Logger;
 }
 
@@ -95,16 +101,8 @@ export class BlobDownloads {
   }
 
   #start(req: BlobRequest): Entry {
-    const { partials, commit, maxParts, retry, checkpointMs, log } = this.#o;
-    const download = new BlobDownload({
-      ...req,
-      partials,
-      commit: (path) => commit(req.digest, path),
-      maxParts,
-      retry,
-      checkpointMs,
-      log,
-    });
+    const { commit, ...shared } = this.#o;
+    const download = new BlobDownload({ ...shared, ...req, commit: (path) => commit(req.digest, path) });
     const done = download.run().finally(() => {
       if (this.#active.get(req.digest)?.download === download) this.#active.delete(req.digest);
     });

@@ -10,8 +10,8 @@ import { ensureDiskSpace } from './disk-space.js';
 import type { LayerRef, PullContext, PullJob } from './pull-job.js';
 import type { RangeSource } from './range-source.js';
 
-/** Where a blob's bytes come from. */
-export type SourceFor = (digest: string) => RangeSource;
+/** Where a blob's bytes come from, in the order to try them. */
+export type SourceFor = (digest: string) => RangeSource[];
 
 /** Make sure every layer is in the store, downloading the missing ones. */
 export async function fetchLayers(
@@ -36,7 +36,7 @@ export async function fetchLayers(
       continue;
     }
     await ctx.downloads.fetch(
-      { digest, size, source: sourceFor(digest) },
+      { digest, size, sources: sourceFor(digest) },
       {
         signal: job.signal,
         onProgress: (completed, total) => job.emit({ status, digest, total, completed }),

@@ -2,7 +2,9 @@
  * Pulls models into the store from Ollama-style registries and Hugging Face (`POST /api/pull`, `corral pull`).
  * In-flight work is deduplicated twice: requests for one model share one {@link PullTask}, and pulls of one blob
  * share one download. Pulls are recorded durably under `<models>/pulls/`, so `list()` shows running,
- * interrupted and failed pulls after a restart, and pulling again resumes from the partial data.
+ * interrupted and failed pulls after a restart, and pulling again resumes from the partial data. One bandwidth
+ * limiter is shared by every download of the puller (so by the server), and one stall timeout covers both the
+ * HTTP client's wait for answers and each part's body.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { AppError, type Logger, type ModelName, parseModelName, silentLogger } f
 import { commitTempFile } from '../atomic-file.js';
 import type { ModelStore } from '../model-store.js';
 import { BlobDownloads } from './blob-downloads.js';
+import { BandwidthLimiter } from './bandwidth-limiter.js';
 import { type FreeBytes, statfsFreeBytes } from './disk-space.js';
 import { HttpClient } from './http-client.js';
 import { HuggingFaceClient } from './hugging-face.js';
@@ -34,8 +37,17 @@ export interface ModelPullerOptions {
   retry?: RetryPolicy;
   /** Journal checkpoint interval (default 500 ms). */
   checkpointMs?: number;
-  /** A connection idle this long is retried (default 30 s). */
-  idleTimeoutMs?: number;
+  /**
+   * A request with no answer, or a part receiving no byte, for this long is retried (`CORRAL_PULL_STALL_TIMEOUT`,
+   * default 30 s). Time a part spends paused by the bandwidth limit does not count.
+   */
+  stallTimeoutMs?: number;
+  /** Server-wide download limit in bytes per second (`CORRAL_PULL_MAX_BPS`); 0 or absent: unlimited. */
+  maxBytesPerSecond?: number;
+  /** Mirrors of the default registry, tried in order before it (`CORRAL_REGISTRY_MIRRORS`). */
+  registryMirrors?: readonly string[];
+  /** The registry host the mirrors stand in for (default `registry.ollama.ai`; tests name a local one). */
+  mirrorOf?: string;
   /** Most models pulled at once; more fail with `QUEUE_FULL` (default 16). */
   maxActive?: number;
 }
@@ -81,7 +93,9 @@ export class ModelPuller {
   static async open(options: ModelPullerOptions): Promise<ModelPuller> {
     const { store, retry } = options;
     const log = options.log ?? silentLogger;
-    const http = new HttpClient({ idleTimeoutMs: options.idleTimeoutMs });
+    const stallMs = options.stallTimeoutMs ?? 30_000;
+    const http = new HttpClient({ idleTimeoutMs: stallMs });
+    const bps = options.maxBytesPerSecond ?? 0;
     const partials = new PartialBlobs(join(store.root, 'pulls', 'blobs'), log);
     const records = new PullRecords(join(store.root, 'pulls', 'models'), log);
     await partials.init();
@@ -91,6 +105,8 @@ export class ModelPuller {
       maxParts: options.maxParts ?? 4,
       retry,
       checkpointMs: options.checkpointMs,
+      limiter: bps > 0 ? new BandwidthLimiter(bps) : undefined,
+      stallMs,
       log,
       commit: async (digest, path) => {
         const lease = await store.beginWrite();
@@ -106,7 +122,12 @@ export class ModelPuller {
       store,
       downloads,
       partials,
-      registry: new RegistryClient(http, { retry }),
+      registry: new RegistryClient(http, {
+        retry,
+        mirrors: options.registryMirrors,
+        mirrorOf: options.mirrorOf,
+        log,
+      }),
       huggingFace: new HuggingFaceClient(http, {
         endpoint: options.hfEndpoint ?? 'https://huggingface.co',
         token: options.hfToken,

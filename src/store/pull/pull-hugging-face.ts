@@ -45,7 +45,7 @@ export async function pullFromHuggingFace(ctx: PullContext, job: PullJob): Promi
     ctx,
     job,
     [{ digest, size }],
-    () => ctx.huggingFace.source(file),
+    () => [ctx.huggingFace.source(file)],
     async (lease) => {
       if (!(await lease.hasBlob(digest))) throw new AppError('BLOB_NOT_FOUND', `blob ${digest} vanished`);
       const config = await ggufModelConfig(ctx.store.blobPath(digest));

@@ -23,7 +23,7 @@ export async function pullFromRegistry(ctx: PullContext, job: PullJob): Promise<
     ctx,
     job,
     layers,
-    (digest) => ctx.registry.blobSource(target, digest),
+    (digest) => ctx.registry.blobSources(target, digest),
     manifestWriter(job.name, manifest, bytes),
   );
   job.emit({ status: 'success' });

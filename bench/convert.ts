@@ -78,7 +78,7 @@ async function writeShard(path: string, entries: Entry[], seed: { s: number }): 
     head.writeBigUInt64LE(BigInt(json.length));
     await handle.write(Buffer.concat([head, Buffer.from(json)]));
     const chunk = new Uint32Array(4 * MB);
-    for (let left = offset; left > 0; ) {
+    for (let left = offset; left > 0;) {
       const n = Math.min(left, chunk.byteLength);
       fillHalfs(chunk, seed);
       await handle.write(new Uint8Array(chunk.buffer, 0, n));
@@ -150,12 +150,16 @@ async function main(): Promise<void> {
   if (values.child) return child(positionals[0]!, positionals[1]!, positionals[2]!);
   const t0 = performance.now();
   const { dir, bytes } = await ensureModel(Number(values.layers));
-  console.log(`model: ${dir} (${(bytes / MB).toFixed(0)} MB F16, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `model: ${dir} (${(bytes / MB).toFixed(0)} MB F16, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   const rows: Record<string, unknown>[] = [];
   for (const type of values.types.split(',')) {
     const out = join(tmpdir(), 'corral-bench', `convert-out-${type}.gguf`);
     const self = fileURLToPath(import.meta.url);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', dir, out, type], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', dir, out, type], {
+      encoding: 'utf8',
+    });
     await rm(out, { force: true });
     if (r.status !== 0) throw new Error(`conversion to ${type} failed: ${r.stderr}`);
     const m = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
@@ -177,7 +181,11 @@ async function main(): Promise<void> {
   await mkdir(results, { recursive: true });
   await writeFile(
     join(results, 'convert.json'),
-    JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, modelMB: bytes / MB, rows }, null, 2) + '\n',
+    JSON.stringify(
+      { date: new Date().toISOString(), cpus: cpus().length, modelMB: bytes / MB, rows },
+      null,
+      2,
+    ) + '\n',
   );
 }
 

@@ -41,6 +41,8 @@ export const createRequestSchema = z
     parameters: z.record(z.string(), parameterValue).optional(),
     messages: z.array(z.object({ role: z.string(), content: z.string() })).optional(),
     quantize: z.string().optional(),
+    /** Corral: record FROM files on the server in place instead of copying them (admin only). */
+    link: z.boolean().optional(),
     stream: z.boolean().optional(),
   })
   .transform(requireModel);

@@ -26,7 +26,10 @@ export const llamaArchitecture: Architecture = {
     const nHead = requireNumber(config, ['num_attention_heads', 'n_heads']);
     if (mapped.module === 'self_attn.q_proj') return { name: mapped.name, permuteHeads: nHead };
     if (mapped.module === 'self_attn.k_proj')
-      return { name: mapped.name, permuteHeads: findNumber(config, ['num_key_value_heads', 'n_kv_heads']) ?? nHead };
+      return {
+        name: mapped.name,
+        permuteHeads: findNumber(config, ['num_key_value_heads', 'n_kv_heads']) ?? nHead,
+      };
     return { name: mapped.name };
   },
   generated(config) {

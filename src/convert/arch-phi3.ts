@@ -13,7 +13,10 @@ import { blockCount, type Metadata } from './text-metadata.js';
 
 function ropeDims(config: HfConfig): number {
   const rotary = ropeParameters(config).partialRotaryFactor ?? 1;
-  return Math.floor(Math.floor(rotary * requireNumber(config, ['hidden_size'])) / requireNumber(config, ['num_attention_heads']));
+  return Math.floor(
+    Math.floor(rotary * requireNumber(config, ['hidden_size'])) /
+      requireNumber(config, ['num_attention_heads']),
+  );
 }
 
 function originalContext(config: HfConfig): number {
@@ -51,7 +54,8 @@ function longRopeAttnFactor(config: HfConfig): number | undefined {
   const orig = originalContext(config);
   const scale = requireNumber(config, ['n_positions', 'max_position_embeddings']) / orig;
   const type = rope.type?.toLowerCase() ?? '';
-  if (type === 'su' || type === 'longrope') return scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(orig)) : 1;
+  if (type === 'su' || type === 'longrope')
+    return scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(orig)) : 1;
   if (type === 'yarn') return scale > 1 ? 0.1 * Math.log(scale) + 1 : 1;
   throw folderError(config.path, `Phi-3 rope scaling type ${JSON.stringify(rope.type)} is not supported yet`);
 }

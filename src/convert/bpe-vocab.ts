@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 export interface Vocab {
   metadata: Metadata;
   size: number;
-  idOf(text: string): number | undefined;
+  readonly idOf: (text: string) => number | undefined;
 }
 
 function merges(path: string, model: Json): string[] {
@@ -34,7 +34,10 @@ function merges(path: string, model: Json): string[] {
 export function bpeVocab(path: string, tokenizer: Json, vocabSize: number | undefined): Vocab {
   const model = (tokenizer.model ?? {}) as Json;
   if (model.type !== 'BPE' && !(model.type === undefined && 'merges' in model))
-    throw folderError(path, `tokenizer model type ${JSON.stringify(model.type)} is not supported yet (BPE only)`);
+    throw folderError(
+      path,
+      `tokenizer model type ${JSON.stringify(model.type)} is not supported yet (BPE only)`,
+    );
   if (!isByteLevel(tokenizer) || model.byte_fallback === true)
     throw folderError(
       path,
@@ -45,7 +48,8 @@ export function bpeVocab(path: string, tokenizer: Json, vocabSize: number | unde
     throw folderError(path, `unknown BPE pre-tokenizer (known: ${KNOWN_PRE_TOKENIZERS.join(', ')})`);
 
   const byId = new Map<number, string>();
-  for (const [token, id] of Object.entries((model.vocab ?? {}) as Record<string, number>)) byId.set(id, token);
+  for (const [token, id] of Object.entries((model.vocab ?? {}) as Record<string, number>))
+    byId.set(id, token);
   const added = new Map<number, { content: string; special: boolean }>();
   for (const t of (tokenizer.added_tokens ?? []) as Json[]) {
     if (typeof t.id !== 'number' || typeof t.content !== 'string') continue;

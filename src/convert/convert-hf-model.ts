@@ -5,7 +5,7 @@
  * tensor data then streams from the safetensors files into the GGUF writer.
  */
 import { basename } from 'node:path';
-import { gguf, writeGguf, type GgufWriteTensor } from '../gguf/index.js';
+import { GgmlType, gguf, writeGguf, type GgufWriteTensor } from '../gguf/index.js';
 import type { Architecture } from './architecture.js';
 import { architectureFor } from './architectures.js';
 import { folderError } from './folder-error.js';
@@ -32,6 +32,9 @@ export interface ConvertResult {
   sourceBytes: number;
 }
 
+/** A tensor job with its GGUF dims (innermost first). */
+type PlannedJob = TensorJob & { readonly dims: number[] };
+
 // token_embd, then blocks in numeric order, then output tensors: the order llama.cpp's converter tends to produce.
 function orderKey(name: string): [number, number, string] {
   const block = /^blk\.(\d+)\./.exec(name);
@@ -50,16 +53,22 @@ function planTensors(
   config: HfConfig,
   vocabSize: number,
   outputType: OutputType,
-): TensorJob[] {
+): PlannedJob[] {
   const planned: { job: Omit<TensorJob, 'type'>; dims: number[] }[] = [];
   const names = new Set<string>();
   for (const t of folder.tensors.values()) {
     const rule = arch.tensor(t.name, config);
     if (rule === null) continue;
     if (rule === undefined)
-      throw folderError(t.file, `cannot map tensor '${t.name}' to a ${arch.arch} GGUF tensor (not supported yet)`);
+      throw folderError(
+        t.file,
+        `cannot map tensor '${t.name}' to a ${arch.arch} GGUF tensor (not supported yet)`,
+      );
     if (!READABLE_DTYPES.includes(t.dtype))
-      throw folderError(t.file, `tensor '${t.name}' has dtype ${t.dtype}; only ${READABLE_DTYPES.join(', ')} can be converted`);
+      throw folderError(
+        t.file,
+        `tensor '${t.name}' has dtype ${t.dtype}; only ${READABLE_DTYPES.join(', ')} can be converted`,
+      );
     if (names.has(rule.name)) throw folderError(t.file, `two tensors map to '${rule.name}'`);
     names.add(rule.name);
     let rows = t.shape[0] ?? 1;
@@ -69,8 +78,14 @@ function planTensors(
       if (rows !== vocabSize)
         throw folderError(t.file, `'${t.name}' has ${rows} rows but the tokenizer has ${vocabSize} tokens`);
     }
-    if (rule.permuteHeads !== undefined && (rows % rule.permuteHeads !== 0 || (rows / rule.permuteHeads) % 2 !== 0))
-      throw folderError(t.file, `'${t.name}': ${rows} rows do not split into ${rule.permuteHeads} heads of even size`);
+    if (
+      rule.permuteHeads !== undefined &&
+      (rows % rule.permuteHeads !== 0 || (rows / rule.permuteHeads) % 2 !== 0)
+    )
+      throw folderError(
+        t.file,
+        `'${t.name}': ${rows} rows do not split into ${rule.permuteHeads} heads of even size`,
+      );
     const dims = t.shape.length <= 1 ? [rows] : [...t.shape.slice(1)].reverse().concat(rows);
     planned.push({ job: { ...rule, source: t, rows, rowElems }, dims });
   }
@@ -86,7 +101,11 @@ function planTensors(
 }
 
 /** Converts the Hugging Face model in `dir` into a GGUF file at `outPath` (replaced; removed on failure). */
-export async function convertHfModel(dir: string, outPath: string, options: ConvertOptions = {}): Promise<ConvertResult> {
+export async function convertHfModel(
+  dir: string,
+  outPath: string,
+  options: ConvertOptions = {},
+): Promise<ConvertResult> {
   const outputType = options.outputType ?? 'F16';
   const config = await readHfConfig(dir);
   const arch = architectureFor(config);
@@ -94,7 +113,7 @@ export async function convertHfModel(dir: string, outPath: string, options: Conv
   const tokenizer = await tokenizerMetadata(dir, config);
   const folder = await SafetensorsFolder.open(dir);
   try {
-    const jobs = planTensors(folder, arch, config, tokenizer.vocabSize, outputType) as (TensorJob & { dims: number[] })[];
+    const jobs = planTensors(folder, arch, config, tokenizer.vocabSize, outputType);
     const total = jobs.reduce((sum, j) => sum + TensorEncoder.sourceBytes(j), 0);
     let completed = 0;
     const encoder = new TensorEncoder(folder, (bytes) => {
@@ -103,11 +122,12 @@ export async function convertHfModel(dir: string, outPath: string, options: Conv
     });
     const tensors: GgufWriteTensor[] = arch.generated(config).map((g) => ({
       name: g.name,
-      type: 0, // F32: generated tensors are 1-D factors
+      type: GgmlType.F32, // generated tensors are 1-D factors
       dims: [g.values.length],
       data: new Uint8Array(g.values.buffer, g.values.byteOffset, g.values.byteLength),
     }));
-    for (const job of jobs) tensors.push({ name: job.name, type: job.type, dims: job.dims, data: () => encoder.chunks(job) });
+    for (const job of jobs)
+      tensors.push({ name: job.name, type: job.type, dims: job.dims, data: () => encoder.chunks(job) });
     const metadata: Metadata = {
       'general.architecture': gguf.str(arch.arch),
       'general.type': gguf.str('model'),

@@ -15,7 +15,10 @@ export interface HfConfig {
 }
 
 /** Reads `<dir>/<name>` as a JSON object, or `undefined` when the file does not exist. */
-export async function readJsonObject(dir: string, name: string): Promise<Record<string, unknown> | undefined> {
+export async function readJsonObject(
+  dir: string,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
   const path = join(dir, name);
   let text: string;
   try {
@@ -41,7 +44,7 @@ export async function readHfConfig(dir: string): Promise<HfConfig> {
   const raw = await readJsonObject(dir, 'config.json');
   if (raw === undefined) throw folderError(path, 'missing (a Hugging Face model folder needs config.json)');
   const text = raw.text_config;
-  const values = typeof text === 'object' && text !== null ? { ...raw, ...(text as object) } : raw;
+  const values = typeof text === 'object' && text !== null ? { ...raw, ...text } : raw;
   return { path, values };
 }
 
@@ -65,6 +68,7 @@ export function requireNumber(config: HfConfig, keys: readonly string[]): number
 export function hfArchitecture(config: HfConfig): string {
   const list = config.values.architectures;
   const first = Array.isArray(list) ? (list[0] as unknown) : undefined;
-  if (typeof first !== 'string') throw folderError(config.path, 'no "architectures" entry naming the model class');
+  if (typeof first !== 'string')
+    throw folderError(config.path, 'no "architectures" entry naming the model class');
   return first;
 }

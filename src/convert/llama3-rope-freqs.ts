@@ -7,7 +7,10 @@ import type { RopeParameters } from './rope-parameters.js';
 
 export function llama3RopeFreqs(rope: RopeParameters, headDim: number): Float32Array {
   const r = rope.raw;
-  const n = (k: string, fallback: number) => (typeof r[k] === 'number' ? (r[k] as number) : fallback);
+  const n = (k: string, fallback: number) => {
+    const v = r[k];
+    return typeof v === 'number' ? v : fallback;
+  };
   const base = rope.theta ?? 10000;
   const factor = n('factor', 8);
   const lowFreqFactor = n('low_freq_factor', 1);

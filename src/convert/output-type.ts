@@ -37,7 +37,12 @@ export function parseOutputType(value: string): OutputType | undefined {
  * The GGML type of tensor `name` with GGUF `dims` (innermost first) in a file of output type `out`. `isOutput` is
  * true for `output.weight`, and for `token_embd.weight` when the model has no separate output matrix.
  */
-export function tensorTypeFor(name: string, dims: readonly number[], out: OutputType, isOutput: boolean): number {
+export function tensorTypeFor(
+  name: string,
+  dims: readonly number[],
+  out: OutputType,
+  isOutput: boolean,
+): number {
   if (dims.length <= 1 || name.endsWith('_norm.weight') || !name.endsWith('.weight')) return GgmlType.F32;
   const quantized = out === 'Q8_0' || out === 'Q4_0';
   if (quantized && dims[0]! % 32 !== 0) return GgmlType.F16;

@@ -3,7 +3,13 @@
  * [first halves of the rotary pairs…, second halves…] (rotate-half RoPE); llama.cpp's llama graph wants the pairs
  * interleaved. Within each group of `group` rows (one head), output row 2i + j is input row j·group/2 + i.
  */
-export function permuteRows(src: Uint8Array, dst: Uint8Array, rows: number, rowBytes: number, group: number): void {
+export function permuteRows(
+  src: Uint8Array,
+  dst: Uint8Array,
+  rows: number,
+  rowBytes: number,
+  group: number,
+): void {
   const half = group / 2;
   for (let h = 0; h < rows; h += group)
     for (let i = 0; i < half; i++)

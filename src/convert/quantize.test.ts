@@ -14,8 +14,8 @@ describe('Q8_0 blocks (ggml quantize_row_q8_0_ref)', () => {
     expect([out[0], out[1]]).toEqual([0x08, 0x30]);
     // Worked by hand: 1/d = 7.9375 exactly in float32; -8 · 7.9375 = -63.5 → -64, 8 · 7.9375 = 63.5 → 64.
     const q = [
-      -127, -119, -111, -103, -95, -87, -79, -71, -64, -56, -48, -40, -32, -24, -16, -8, 0, 8, 16, 24, 32, 40, 48,
-      56, 64, 71, 79, 87, 95, 103, 111, 119,
+      -127, -119, -111, -103, -95, -87, -79, -71, -64, -56, -48, -40, -32, -24, -16, -8, 0, 8, 16, 24, 32, 40,
+      48, 56, 64, 71, 79, 87, 95, 103, 111, 119,
     ];
     expect([...new Int8Array(out.buffer, 2, 32)]).toEqual(q);
   });
@@ -33,7 +33,8 @@ describe('Q8_0 blocks (ggml quantize_row_q8_0_ref)', () => {
     for (let b = 0; b < 8; b++) {
       const d = F16_TO_F32[out[b * 34]! | (out[b * 34 + 1]! << 8)]!;
       const q = new Int8Array(out.buffer, b * 34 + 2, 32);
-      for (let j = 0; j < 32; j++) expect(Math.abs(q[j]! * d - x[b * 32 + j]!)).toBeLessThanOrEqual(d * 0.51 + 1e-3);
+      for (let j = 0; j < 32; j++)
+        expect(Math.abs(q[j]! * d - x[b * 32 + j]!)).toBeLessThanOrEqual(d * 0.51 + 1e-3);
     }
   });
 });

@@ -24,20 +24,35 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export function ropeParameters(config: HfConfig): RopeParameters {
   const all = obj(config.values.rope_parameters ?? config.values.rope_scaling);
   const p = 'full_attention' in all ? obj(all.full_attention) : all;
-  const type = typeof p.rope_type === 'string' ? p.rope_type : typeof p.type === 'string' ? p.type : undefined;
+  const type =
+    typeof p.rope_type === 'string' ? p.rope_type : typeof p.type === 'string' ? p.type : undefined;
   const sliding = 'sliding_attention' in all ? num(obj(all.sliding_attention).rope_theta) : undefined;
   const out: RopeParameters = {
     raw: p,
     type,
     theta:
       num(p.rope_theta) ??
-      findNumber(config, ['global_rope_theta', 'rope_global_theta', 'rope_theta_global', 'rope_theta', 'rotary_emb_base']),
+      findNumber(config, [
+        'global_rope_theta',
+        'rope_global_theta',
+        'rope_theta_global',
+        'rope_theta',
+        'rotary_emb_base',
+      ]),
     factor: num(p.factor),
-    originalContext: num(p.original_max_position_embeddings) ?? findNumber(config, ['original_max_position_embeddings']),
-    partialRotaryFactor: num(p.partial_rotary_factor) ?? findNumber(config, ['partial_rotary_factor', 'rope_pct']),
+    originalContext:
+      num(p.original_max_position_embeddings) ?? findNumber(config, ['original_max_position_embeddings']),
+    partialRotaryFactor:
+      num(p.partial_rotary_factor) ?? findNumber(config, ['partial_rotary_factor', 'rope_pct']),
     localTheta:
       sliding ??
-      findNumber(config, ['local_rope_theta', 'rope_local_theta', 'rope_theta_local', 'swa_rope_theta', 'rope_local_base_freq']),
+      findNumber(config, [
+        'local_rope_theta',
+        'rope_local_theta',
+        'rope_theta_local',
+        'swa_rope_theta',
+        'rope_local_base_freq',
+      ]),
   };
   return out;
 }

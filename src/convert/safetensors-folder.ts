@@ -43,7 +43,8 @@ async function weightFiles(
   if (index !== undefined) return { files: [...new Set(index.values())].sort(), index };
   const names = (await readdir(dir)).filter((n) => n.endsWith('.safetensors')).sort();
   if (names.includes(`${prefix}.safetensors`)) return { files: [`${prefix}.safetensors`] };
-  if (names.length === 0) throw folderError(dir, 'no .safetensors files (only safetensors weights are supported)');
+  if (names.length === 0)
+    throw folderError(dir, 'no .safetensors files (only safetensors weights are supported)');
   return { files: names };
 }
 
@@ -86,7 +87,10 @@ export class SafetensorsFolder {
     }
     for (const [name, file] of index ?? [])
       if (!this.tensors.has(name))
-        throw folderError(join(this.dir, file), `tensor '${name}' is in the shard index but not in the shard`);
+        throw folderError(
+          join(this.dir, file),
+          `tensor '${name}' is in the shard index but not in the shard`,
+        );
   }
 
   /** Reads `length` bytes at `offset` within tensor `t` into `into` (at 0); throws if the file got shorter. */

@@ -51,7 +51,13 @@ async function readExactly(handle: FileHandle, length: number, position: number)
   return buffer.subarray(0, done);
 }
 
-function parseEntry(path: string, name: string, value: unknown, base: number, dataSize: number): SafetensorsTensor {
+function parseEntry(
+  path: string,
+  name: string,
+  value: unknown,
+  base: number,
+  dataSize: number,
+): SafetensorsTensor {
   const bad = (why: string) => folderError(path, `tensor '${name}': ${why}`);
   if (typeof value !== 'object' || value === null) throw bad('header entry is not an object');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
@@ -85,7 +91,10 @@ export async function readSafetensorsHeader(
   const n = Number((await readExactly(handle, 8, 0)).readBigUInt64LE(0));
   if (n > MAX_HEADER) throw folderError(path, `not a safetensors file: header length ${n} is absurd`);
   if (8 + n > size)
-    throw folderError(path, `truncated: the header needs ${n} bytes, the file has ${size - 8} after the length`);
+    throw folderError(
+      path,
+      `truncated: the header needs ${n} bytes, the file has ${size - 8} after the length`,
+    );
   let header: unknown;
   try {
     header = JSON.parse((await readExactly(handle, n, 8)).toString('utf8'));

@@ -27,7 +27,8 @@ class Reader {
     let result = 0;
     let shift = 0;
     for (;;) {
-      if (this.pos >= this.end) throw folderError(this.path, 'truncated protobuf (not a SentencePiece model?)');
+      if (this.pos >= this.end)
+        throw folderError(this.path, 'truncated protobuf (not a SentencePiece model?)');
       const b = this.bytes[this.pos++]!;
       result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return result;
@@ -39,7 +40,8 @@ class Reader {
   /** Skips a field of `wire` type, or returns the [start, end) of a length-delimited one. */
   field(wire: number): [number, number] | undefined {
     const need = (n: number) => {
-      if (this.pos + n > this.end) throw folderError(this.path, 'truncated protobuf (not a SentencePiece model?)');
+      if (this.pos + n > this.end)
+        throw folderError(this.path, 'truncated protobuf (not a SentencePiece model?)');
       this.pos += n;
     };
     if (wire === 0) this.varint();
@@ -50,7 +52,8 @@ class Reader {
       const start = this.pos;
       need(length);
       return [start, start + length];
-    } else throw folderError(this.path, `unsupported protobuf wire type ${wire} (not a SentencePiece model?)`);
+    } else
+      throw folderError(this.path, `unsupported protobuf wire type ${wire} (not a SentencePiece model?)`);
     return undefined;
   }
 }
@@ -84,7 +87,8 @@ export function parseSentencePieceModel(bytes: Uint8Array, path: string): Senten
     while (r.pos < bytes.length) {
       const key = r.varint();
       const span = r.field(key % 8);
-      if (Math.floor(key / 8) === 1 && span !== undefined) pieces.push(parsePiece(bytes, path, span[0], span[1]));
+      if (Math.floor(key / 8) === 1 && span !== undefined)
+        pieces.push(parsePiece(bytes, path, span[0], span[1]));
     }
   } catch (err) {
     if (err instanceof TypeError) throw folderError(path, 'a piece is not valid UTF-8', err);

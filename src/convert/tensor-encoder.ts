@@ -85,7 +85,8 @@ export class TensorEncoder {
       await this.folder.read(job.source, row * rowBytes, rows * rowBytes, this.#raw);
       this.onRead(rows * rowBytes);
       let raw = this.#raw;
-      if (job.permuteHeads !== undefined) raw = this.#permute(raw, rows, rowBytes, job.rows / job.permuteHeads);
+      if (job.permuteHeads !== undefined)
+        raw = this.#permute(raw, rows, rowBytes, job.rows / job.permuteHeads);
       if (passThrough) {
         yield raw.subarray(0, rows * rowBytes);
         continue;

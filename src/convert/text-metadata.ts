@@ -20,7 +20,10 @@ function ropeScaling(config: HfConfig, arch: string, out: Metadata): void {
   const rope = ropeParameters(config);
   if (rope.type === undefined) return;
   const key = (k: string) => `${arch}.rope.scaling.${k}`;
-  const f = (k: string) => (typeof rope.raw[k] === 'number' ? (rope.raw[k] as number) : undefined);
+  const f = (k: string) => {
+    const v = rope.raw[k];
+    return typeof v === 'number' ? v : undefined;
+  };
   if (rope.type === 'linear' && rope.factor !== undefined) {
     out[key('type')] = gguf.str('linear');
     out[key('factor')] = gguf.f32(rope.factor);
@@ -52,7 +55,13 @@ export function textMetadata(config: HfConfig, arch: string): Metadata {
     if (v !== undefined) out[`${arch}.${key}`] = gguf.u32(v);
   };
   out[`${arch}.block_count`] = gguf.u32(blockCount(config));
-  u32('context_length', ['max_position_embeddings', 'n_ctx', 'n_positions', 'max_length', 'max_sequence_length']);
+  u32('context_length', [
+    'max_position_embeddings',
+    'n_ctx',
+    'n_positions',
+    'max_length',
+    'max_sequence_length',
+  ]);
   u32('embedding_length', ['hidden_size', 'n_embd', 'dim']);
   u32('feed_forward_length', ['intermediate_size', 'n_inner', 'hidden_dim']);
   u32('attention.head_count', ['num_attention_heads', 'n_head', 'n_heads']);

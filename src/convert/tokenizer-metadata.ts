@@ -26,7 +26,11 @@ export async function tokenizerMetadata(
   let vocab: Vocab;
   if (await exists(join(dir, 'tokenizer.model'))) vocab = await spmVocab(dir, vocabSize);
   else if (tokenizer !== undefined) vocab = bpeVocab(join(dir, 'tokenizer.json'), tokenizer, vocabSize);
-  else throw folderError(dir, 'no tokenizer: expected tokenizer.json (byte-level BPE) or tokenizer.model (SentencePiece)');
+  else
+    throw folderError(
+      dir,
+      'no tokenizer: expected tokenizer.json (byte-level BPE) or tokenizer.model (SentencePiece)',
+    );
   const special = await specialTokenMetadata(dir, config, tokenizer, vocab.idOf, vocab.size);
   return { metadata: { ...vocab.metadata, ...special }, vocabSize: vocab.size };
 }

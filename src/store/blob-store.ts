@@ -4,8 +4,8 @@
  * name always matches its content, even after a crash. Data is streamed, never held whole in memory.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, open, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { AppError } from '../core/index.js';
 import { digestHasher, normalizeDigest } from '../lib/index.js';
 import { commitTempFile, isTempName, tempPathIn } from './atomic-file.js';
@@ -112,12 +112,78 @@ export class BlobStore {
     }
   }
 
-  /** Remove a blob; returns its size, or `undefined` when it did not exist. Callers hold the GC lock. */
+  /**
+   * Record a file in place instead of copying it (`FROM … --link`): the blob becomes a symbolic link to the
+   * file, with a `.link` note of its size and modification time so {@link verifyLink} notices a change. When
+   * the store already holds the content, nothing is linked.
+   */
+  async link(src: string, options: Pick<PutOptions, 'onHashed'> = {}): Promise<PutResult> {
+    const target = resolve(src);
+    const { digest, size } = await hashFile(target);
+    const existed = await this.has(digest);
+    options.onHashed?.(digest, size, existed);
+    if (existed) return { digest, size, existed };
+    await this.init();
+    const s = await stat(target);
+    const note: LinkNote = { path: target, size: s.size, mtimeMs: s.mtimeMs };
+    const temp = tempPathIn(this.dir, 'link');
+    this.#active.add(temp);
+    try {
+      await commitTempFile(await writeTemp(`${temp}.note`, note), `${this.path(digest)}.link`);
+      await symlink(target, temp);
+      await rename(temp, this.path(digest));
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    } finally {
+      this.#active.delete(temp);
+    }
+    return { digest, size, existed: false };
+  }
+
+  /**
+   * For a linked blob: check that its file still has the linked content (size and mtime as recorded, else a
+   * full re-hash). A changed file fails with `STORE_CORRUPT` naming it; a copied blob passes at once.
+   */
+  async verifyLink(digest: string): Promise<void> {
+    const path = this.path(digest);
+    if (!(await lstat(path)).isSymbolicLink()) return;
+    const note = JSON.parse(await readFile(`${path}.link`, 'utf8')) as LinkNote;
+    const s = await stat(path).catch((err: unknown) => {
+      throw new AppError('STORE_CORRUPT', `linked model file ${note.path} is gone; re-create the model`, {
+        cause: err,
+      });
+    });
+    if (s.size === note.size && s.mtimeMs === note.mtimeMs) return;
+    const actual = await hashFile(path);
+    if (actual.digest !== canonical(digest)) {
+      throw new AppError(
+        'STORE_CORRUPT',
+        `linked model file ${note.path} changed since it was linked (now ${actual.digest}); re-create the model`,
+      );
+    }
+    await commitTempFile(
+      await writeTemp(tempPathIn(this.dir, 'note'), { ...note, size: s.size, mtimeMs: s.mtimeMs }),
+      `${path}.link`,
+    );
+  }
+
+  /** Remove a blob (a link: the link, never the file it points to); returns its size, or `undefined`. */
   async remove(digest: string): Promise<number | undefined> {
     const size = await this.size(digest);
-    if (size === undefined) return undefined;
+    if (size === undefined && !(await this.#isLink(digest))) return undefined;
     await rm(this.path(digest), { force: true });
-    return size;
+    await rm(`${this.path(digest)}.link`, { force: true });
+    return size ?? 0;
+  }
+
+  async #isLink(digest: string): Promise<boolean> {
+    try {
+      return (await lstat(this.path(digest))).isSymbolicLink();
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   }
 
   /** Digests of every blob file (names that are not `sha256-<hex>` and temp files are skipped). */
@@ -179,6 +245,24 @@ export class BlobStore {
       this.#active.delete(temp);
     }
   }
+}
+
+/** What a linked blob's `.link` note records about its file. */
+interface LinkNote {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+async function writeTemp(path: string, note: LinkNote): Promise<string> {
+  const handle = await open(path, 'wx', 0o644);
+  try {
+    await handle.writeFile(`${JSON.stringify(note)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return path;
 }
 
 /** sha256 and size of a file, streamed. Throws `FILE_NOT_FOUND` when it cannot be opened. */

@@ -46,6 +46,8 @@ export interface CreateOptions {
    * `bf16`, `q8_0` or `q4_0`. Re-quantizing a GGUF file is not supported.
    */
   quantize?: string;
+  /** Record GGUF files named by path in place (a link, verified before each load) instead of copying them. */
+  link?: boolean;
 }
 
 /** What create needs from the store. */
@@ -87,7 +89,9 @@ export async function createModel(
       const r =
         source.kind === 'blob'
           ? await blobResult(ctx, source.digest)
-          : await copyFile(ctx, source.path, progress);
+          : options.link === true
+            ? await ctx.blobs.link(source.path)
+            : await copyFile(ctx, source.path, progress);
       announce(progress, r);
       return { mediaType, digest: r.digest, size: r.size };
     };

@@ -22,9 +22,7 @@ export type GgufSource =
 
 /** What FROM resolved to: a GGUF, a Hugging Face folder to convert, or an existing model. */
 export type FromSource =
-  | GgufSource
-  | { kind: 'hf-folder'; path: string }
-  | { kind: 'model'; model: StoredModel };
+  GgufSource | { kind: 'hf-folder'; path: string } | { kind: 'model'; model: StoredModel };
 
 /** What resolution needs from the store. */
 export interface SourceContext {
@@ -110,6 +108,15 @@ async function resolveGguf(what: string, value: string, ctx: SourceContext): Pro
     if (isNotFound(err)) return undefined;
     throw new AppError('FILE_NOT_FOUND', `${what} ${value}: cannot read ${path}`, { cause: err });
   }
+  if (
+    !isFile &&
+    what === 'ADAPTER' &&
+    (await stat(resolve(path, 'adapter_config.json')).catch(() => undefined))
+  )
+    throw new AppError(
+      'INVALID_MODEL_FOLDER',
+      `ADAPTER ${value}: converting a safetensors (PEFT) LoRA adapter is not supported yet; convert it to GGUF first`,
+    );
   if (!isFile)
     throw new AppError(
       'FILE_NOT_FOUND',

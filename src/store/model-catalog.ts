@@ -49,6 +49,7 @@ export class StoreModelCatalog implements ModelCatalog {
     if (model === undefined || model.modelPath === undefined || model.modelDigest === undefined)
       return undefined;
     const path = model.modelPath;
+    await this.store.verifyLink(model.modelDigest);
     let facts = this.#facts.get(model.modelDigest);
     if (facts === undefined) {
       facts = readGguf(path).then(factsOf);

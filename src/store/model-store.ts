@@ -111,6 +111,11 @@ export class ModelStore {
     return showModel(await this.#require(name), options);
   }
 
+  /** For a blob linked in place (`--link`): fail with `STORE_CORRUPT` when its file changed. */
+  verifyLink(digest: string): Promise<void> {
+    return this.#blobs.verifyLink(digest);
+  }
+
   /** Create or replace `name` from Modelfile text (see `create-model.ts`). */
   async create(name: NameInput, modelfileText: string, options: CreateOptions): Promise<void> {
     const parsed = toName(name);

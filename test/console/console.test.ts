@@ -96,22 +96,20 @@ describe.skipIf(!available)('web console (auth off)', () => {
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.getByLabel('Model', { exact: true }).selectOption('tiny:latest');
     // Count DOM updates of the answer: a streamed answer arrives in several.
-    await page.evaluate(() => {
-      const w = window as unknown as { updates: number };
-      w.updates = 0;
-      new MutationObserver(() => w.updates++).observe(document.querySelector('.panes')!, {
-        subtree: true,
-        childList: true,
-        characterData: true,
+    // (Strings, not functions: these run in the page, and the test project has no DOM types.)
+    await page.evaluate(`
+      window.updates = 0;
+      new MutationObserver(() => window.updates++).observe(document.querySelector('.panes'), {
+        subtree: true, childList: true, characterData: true,
       });
-    });
+    `);
     await page.getByLabel('Message').fill('Hello there');
     await page.getByLabel('Message').press('Enter');
     const stats = page.getByTestId('stats');
     await stats.waitFor({ timeout: 60_000 });
     expect(await stats.textContent()).toMatch(/^24 tokens · [\d.]+ tok\/s · [\d.]+ s total/);
     expect((await page.getByTestId('assistant').textContent())!.length).toBeGreaterThan(0);
-    expect(await page.evaluate(() => (window as unknown as { updates: number }).updates)).toBeGreaterThan(3);
+    expect(await page.evaluate('window.updates')).toBeGreaterThan(3);
     await screenshot(page, 'playground');
     await page.reload();
     await page.getByTestId('stats').waitFor();
@@ -155,7 +153,9 @@ describe.skipIf(!available)('web console (auth off)', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('num_predict=5');
     const stored = await api.profiles();
-    expect(stored.profiles).toMatchObject([{ name: 'brief', model: 'tiny:latest', system: 'Answer briefly.' }]);
+    expect(stored.profiles).toMatchObject([
+      { name: 'brief', model: 'tiny:latest', system: 'Answer briefly.' },
+    ]);
     await row.getByRole('button', { name: 'Duplicate' }).click();
     await page.getByRole('dialog', { name: 'New profile' }).getByRole('button', { name: 'Save' }).click();
     await page.locator('tr[data-profile="brief-copy"]').waitFor();
@@ -192,9 +192,9 @@ describe.skipIf(!available)('web console (auth off)', () => {
     await page.getByLabel('Level').selectOption('warn');
     await page.locator('table tbody tr, .empty').first().waitFor();
     await screenshot(page, 'logs');
-    const before = await page.evaluate(() => document.documentElement.dataset.theme);
+    const before = await page.evaluate('document.documentElement.dataset.theme');
     await page.getByRole('button', { name: /Switch to (light|dark) theme/ }).click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).not.toBe(before);
+    expect(await page.evaluate('document.documentElement.dataset.theme')).not.toBe(before);
     await screenshot(page, 'logs-other-theme');
     expect(errors).toEqual([]);
   });

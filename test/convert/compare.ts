@@ -16,9 +16,14 @@ export async function convertAndCompare(dir: string, name: string, model: HfMode
   await convertHfModel(hf, converted, { outputType });
   const [a, b] = [await readGguf(converted), await readGguf(reference)];
   for (const [key, value] of Object.entries(b.metadata)) expect([key, a.metadata[key]]).toEqual([key, value]);
-  expect(a.tensors.map((t) => [t.name, t.type, t.dims]).sort()).toEqual(b.tensors.map((t) => [t.name, t.type, t.dims]).sort());
+  expect(a.tensors.map((t) => [t.name, t.type, t.dims]).sort()).toEqual(
+    b.tensors.map((t) => [t.name, t.type, t.dims]).sort(),
+  );
   for (const t of b.tensors)
-    expect((await tensorBytes(converted, a, t.name)).equals(await tensorBytes(reference, b, t.name)), t.name).toBe(true);
+    expect(
+      (await tensorBytes(converted, a, t.name)).equals(await tensorBytes(reference, b, t.name)),
+      t.name,
+    ).toBe(true);
   return { converted, reference };
 }
 
@@ -35,4 +40,3 @@ export async function sameGreedy(converted: string, reference: string) {
     for (const m of models) await m.dispose();
   }
 }
-

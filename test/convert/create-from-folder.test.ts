@@ -53,7 +53,9 @@ describe('create FROM a Hugging Face folder', () => {
       store.create('bad', 'FROM ./tiny-qwen\n', { baseDir: join(dir, 'hf'), quantize: 'q5_k_m' }),
     ).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('q8_0') });
     const gguf = (await store.get('qwen-q8'))!.modelPath!;
-    await expect(store.create('bad', `FROM ${gguf}\n`, { baseDir: dir, quantize: 'q8_0' })).rejects.toMatchObject({
+    await expect(
+      store.create('bad', `FROM ${gguf}\n`, { baseDir: dir, quantize: 'q8_0' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
     });
     expect(await store.get('bad')).toBeUndefined();

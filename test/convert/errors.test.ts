@@ -66,7 +66,10 @@ describe('convertHfModel refuses bad folders with INVALID_MODEL_FOLDER naming th
   it('an unknown dtype', async () => {
     const path = await folder();
     const data = new Uint8Array(16);
-    await writeFile(join(path, 'model.safetensors'), safetensorsBytes([{ name: 'x', dtype: 'F12', shape: [4], data }]));
+    await writeFile(
+      join(path, 'model.safetensors'),
+      safetensorsBytes([{ name: 'x', dtype: 'F12', shape: [4], data }]),
+    );
     await expectRefusal(path, `unknown dtype "F12"`);
   });
 
@@ -89,9 +92,13 @@ describe('convertHfModel refuses bad folders with INVALID_MODEL_FOLDER naming th
   it('a tensor in the index that its shard lacks', async () => {
     const path = await folder({ arch: 'llama', shards: 2 });
     await editJson(join(path, 'model.safetensors.index.json'), (j) => {
-      (j.weight_map as Record<string, string>)['model.layers.9.mlp.up_proj.weight'] = 'model-00001-of-00002.safetensors';
+      (j.weight_map as Record<string, string>)['model.layers.9.mlp.up_proj.weight'] =
+        'model-00001-of-00002.safetensors';
     });
-    await expectRefusal(path, "tensor 'model.layers.9.mlp.up_proj.weight' is in the shard index but not in the shard");
+    await expectRefusal(
+      path,
+      "tensor 'model.layers.9.mlp.up_proj.weight' is in the shard index but not in the shard",
+    );
   });
 
   it('a tensor it cannot map', async () => {
@@ -112,14 +119,23 @@ describe('convertHfModel refuses bad folders with INVALID_MODEL_FOLDER naming th
   it('an unknown BPE pre-tokenizer', async () => {
     const path = await folder();
     await editJson(join(path, 'tokenizer.json'), (t) => {
-      t.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: '\\d+' } }, { type: 'ByteLevel', use_regex: false }] };
+      t.pre_tokenizer = {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { Regex: '\\d+' } },
+          { type: 'ByteLevel', use_regex: false },
+        ],
+      };
     });
     await expectRefusal(path, 'unknown BPE pre-tokenizer (known: gpt-2, llama-bpe, qwen2)');
   });
 
   it('a tokenizer type it does not support yet (WordPiece)', async () => {
     const path = await folder();
-    await editJson(join(path, 'tokenizer.json'), (t) => ((t.model as Record<string, unknown>).type = 'WordPiece'));
+    await editJson(
+      join(path, 'tokenizer.json'),
+      (t) => ((t.model as Record<string, unknown>).type = 'WordPiece'),
+    );
     await expectRefusal(path, 'tokenizer model type "WordPiece" is not supported yet');
   });
 
@@ -130,7 +146,10 @@ describe('convertHfModel refuses bad folders with INVALID_MODEL_FOLDER naming th
   });
 
   it('a RoPE scaling type it does not know', async () => {
-    const path = await folder({ arch: 'llama', config: { rope_scaling: { rope_type: 'ntk-magic', factor: 2 } } });
+    const path = await folder({
+      arch: 'llama',
+      config: { rope_scaling: { rope_type: 'ntk-magic', factor: 2 } },
+    });
     await expectRefusal(path, 'rope scaling type "ntk-magic" is not supported yet');
   });
 });

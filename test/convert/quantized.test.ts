@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { LlamaModel, Token } from 'node-llama-cpp';
+import type { ControlledEvaluateInputItem, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertHfModel, quantizeQ8_0 } from '../../src/convert/index.js';
 import { GgmlType, describeGguf, readGguf } from '../../src/gguf/index.js';
@@ -22,9 +22,11 @@ async function nextProbs(model: LlamaModel, prompt: string): Promise<Map<Token, 
   const context = await model.createContext({ contextSize: 128, threads: 1 });
   try {
     const tokens = [model.tokens.bos!, ...model.tokenize(prompt)];
-    const input = tokens.map((t, i) => (i === tokens.length - 1 ? ([t, { generateNext: { probabilities: true } }] as const) : t));
-    const result = await context.getSequence().controlledEvaluate([...input]);
-    return result.at(-1)!.next!.probabilities!;
+    const input: ControlledEvaluateInputItem[] = tokens.map((t, i) =>
+      i === tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t,
+    );
+    const result = await context.getSequence().controlledEvaluate(input);
+    return result.at(-1)!.next.probabilities!;
   } finally {
     await context.dispose();
   }

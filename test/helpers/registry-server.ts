@@ -56,6 +56,8 @@ export interface TestRegistry {
   /** Repositories (`ns/model`) whose token requests are refused. */
   privateRepos: Set<string>;
   hasBlob(digest: string): boolean;
+  /** Forget a blob (a mirror that has a manifest but not all of its blobs answers 404). */
+  dropBlob(digest: string): void;
   manifestOf(ref: string): object | undefined;
   close(): Promise<void>;
 }
@@ -203,6 +205,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     setFault: (digest, f) => void faults.set(digest, f),
     failNext: (n, status = 503) => void (failures = { count: n, status }),
     hasBlob: (digest) => blobs.has(digest),
+    dropBlob: (digest) => void blobs.delete(digest),
     manifestOf: (ref) => {
       const [repo, tag = 'latest'] = ref.split(':') as [string, string?];
       const body = manifests.get(`${repo.toLowerCase()}:${tag}`);
@@ -225,4 +228,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** `http://127.0.0.1:<port>` of a port nothing listens on (a mirror or registry that is down). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  return `http://127.0.0.1:${port}`;
 }

@@ -46,13 +46,15 @@ async function uploadReferencedFiles(
   instructions: ModelfileInstruction[],
   baseDir: string,
   progress: ProgressPrinter,
+  link: boolean,
 ): Promise<ModelfileInstruction[]> {
   const out: ModelfileInstruction[] = [];
   for (const i of instructions) {
     if ((i.kind === 'from' || i.kind === 'adapter') && !i.value.startsWith('sha256:')) {
       const path = resolvePath(i.value, baseDir);
       if (existsSync(path) && statSync(path).isFile()) {
-        out.push({ ...i, value: await uploadFile(client, path, progress) });
+        // --link: the server records the file where it is (same machine), so send its absolute path.
+        out.push({ ...i, value: link ? path : await uploadFile(client, path, progress) });
         continue;
       }
       if (PATHLIKE.test(i.value)) {
@@ -67,9 +69,16 @@ async function uploadReferencedFiles(
 export const createCommand: Command = {
   name: 'create',
   summary: 'Create a model from a Modelfile',
-  usage: 'corral create MODEL [-f Modelfile]',
+  usage:
+    'corral create MODEL [-f Modelfile] [--link]\n\n' +
+    '--link  keep GGUF files where they are instead of copying them into the store (server on this machine,\n' +
+    '        admin role); the file is checked for changes before each load',
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { file: { type: 'string', short: 'f' } });
+    const { values, positionals } = parseCommandArgs(args, {
+      file: { type: 'string', short: 'f' },
+      link: { type: 'boolean' },
+    });
+    const link = values.link === true;
     const [model] = positionals;
     if (model === undefined || positionals.length > 1) throw new UsageError('expected one MODEL name');
     parseModelName(model); // a bad name fails here, before any file is uploaded
@@ -80,9 +89,15 @@ export const createCommand: Command = {
     const progress = new ProgressPrinter(io.stdout);
     progress.update({ status: 'gathering model components' });
     try {
-      const instructions = await uploadReferencedFiles(client, parsed.instructions, dirname(file), progress);
+      const instructions = await uploadReferencedFiles(
+        client,
+        parsed.instructions,
+        dirname(file),
+        progress,
+        link,
+      );
       await client.create(
-        { model, modelfile: renderModelfile({ instructions }) },
+        { model, modelfile: renderModelfile({ instructions }), ...(link ? { link } : {}) },
         { onProgress: (p) => progress.update(p) },
       );
     } finally {

@@ -2,9 +2,9 @@
  * What the console's Downloads page sees of pulls: it starts background pulls (`POST /api/pulls`, which run on
  * when the client leaves), follows every pull that goes through the server (background ones and `POST /api/pull`
  * streams) and turns their Ollama progress lines into throttled `progress` events with speed and ETA, then one
- * `done` or `failed`, for the subscribers of `GET /api/pulls/events`. Finished pulls stay listed (in memory, the
- * last {@link MonitorOptions.keepFinished}) beside the puller's durable records, so a pull that succeeded or
- * failed before it had data to resume still shows its outcome.
+ * `done` or `failed`, for the subscribers of `GET /api/pulls/events`. Finished background pulls stay listed (in
+ * memory, the last {@link MonitorOptions.keepFinished}) beside the puller's durable records, so one that succeeded
+ * or failed before it had data to resume still shows its outcome to a console that was not watching.
  */
 import type { PullEntry, PullEvent, PullLayerProgress, PullsResponse } from '../../api/index.js';
 import { isAppError, type Logger } from '../../core/index.js';
@@ -43,6 +43,8 @@ interface Tracked {
   learning: boolean | undefined;
   samples: Array<{ at: number; completed: number }>;
   followers: number;
+  /** Started by `POST /api/pulls`: its outcome stays listed (stream clients get theirs in their stream). */
+  background: boolean;
   startedAt: string;
   lastSent: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -80,7 +82,7 @@ export class PullMonitor {
     this.#background.add(key);
     let running!: () => void;
     const started = new Promise<void>((resolve) => (running = resolve));
-    const done = this.follow(model, (onProgress) =>
+    const done = this.#follow(model, true, (onProgress) =>
       this.#o.puller.pull(model, {
         insecure,
         onProgress: (p) => {
@@ -95,10 +97,19 @@ export class PullMonitor {
   }
 
   /** Follow a pull `run` performs, feeding subscribers from its progress lines; settles as `run` does. */
-  async follow(model: string, run: (onProgress: (p: PullProgress) => void) => Promise<void>): Promise<void> {
+  follow(model: string, run: (onProgress: (p: PullProgress) => void) => Promise<void>): Promise<void> {
+    return this.#follow(model, false, run);
+  }
+
+  async #follow(
+    model: string,
+    background: boolean,
+    run: (onProgress: (p: PullProgress) => void) => Promise<void>,
+  ): Promise<void> {
     const key = parseTarget(model, true).name.toString();
     const t = this.#track(key);
     t.followers++;
+    t.background ||= background;
     try {
       await run((p) => this.#progress(t, p));
       this.#finish(t, undefined);
@@ -166,6 +177,7 @@ export class PullMonitor {
         learning: undefined,
         samples: [],
         followers: 0,
+        background: false,
         startedAt: new Date(this.#o.now()).toISOString(),
         lastSent: 0,
         timer: undefined,
@@ -261,14 +273,14 @@ export class PullMonitor {
       updated_at: new Date(this.#o.now()).toISOString(),
     };
     if (err === undefined) {
-      this.#remember({ ...base, state: 'success' });
+      if (t.background) this.#remember({ ...base, state: 'success' });
       this.#emit({ event: 'done', data: { model: t.model } });
       return;
     }
     const interrupted = isAppError(err, 'CANCELLED') || (err instanceof Error && err.name === 'AbortError');
     const state = interrupted ? 'interrupted' : 'failed';
     const error = err instanceof Error ? err.message : toAppError(err).message;
-    this.#remember({ ...base, state, error });
+    if (t.background) this.#remember({ ...base, state, error });
     this.#emit({ event: 'failed', data: { model: t.model, state, error } });
   }
 

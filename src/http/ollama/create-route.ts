@@ -61,7 +61,12 @@ export function createRoute({ store, log }: AppDeps): Hono {
     const allowFiles = role !== undefined && allows(role, 'admin');
     // Relative FROM paths in a Modelfile sent over HTTP resolve against the server's working directory.
     const run = (emit: (line: unknown) => void) =>
-      store.create(req.model, modelfile, { baseDir: process.cwd(), allowFiles, onProgress: emit });
+      store.create(req.model, modelfile, {
+        baseDir: process.cwd(),
+        allowFiles,
+        link: req.link,
+        onProgress: emit,
+      });
     if (req.stream === false) {
       await run(() => undefined);
       return c.json({ status: 'success' });

@@ -76,7 +76,7 @@ export class BlobDownload {
     const { sources, partials, log } = this.#o;
     const failures: SourceFailure[] = [];
     let fresh = false; // the current source already had its second chance without resumed bytes
-    for (let i = 0; i < sources.length; ) {
+    for (let i = 0; i < sources.length;) {
       const source = sources[i] as RangeSource;
       const last = i === sources.length - 1;
       const started = Date.now();
@@ -91,7 +91,10 @@ export class BlobDownload {
         // more try from byte 0 before it is blamed.
         if (isAppError(err, 'DIGEST_MISMATCH') && this.#resumed > 0 && !fresh) {
           fresh = true;
-          log.warn({ digest: this.digest, source: source.origin }, 'resumed blob data was corrupt, starting over');
+          log.warn(
+            { digest: this.digest, source: source.origin },
+            'resumed blob data was corrupt, starting over',
+          );
           continue;
         }
         failures.push({ source: source.origin, err });
@@ -195,7 +198,13 @@ export class BlobDownload {
             signal,
             onRetry: (err, attempt) =>
               this.#o.log.info(
-                { digest: this.digest, source: source.origin, offset: part.offset, attempt, err: String(err) },
+                {
+                  digest: this.digest,
+                  source: source.origin,
+                  offset: part.offset,
+                  attempt,
+                  err: String(err),
+                },
                 'retrying part',
               ),
           },

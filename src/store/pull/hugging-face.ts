@@ -111,11 +111,7 @@ export class HuggingFaceClient {
 
   /** Where the file's bytes come from. */
   source(file: HfFile): RangeSource {
-    return new HttpRangeSource(
-      file.url,
-      (url, init) => this.#send(url, init),
-      `${file.repo}/${file.file}`,
-    );
+    return new HttpRangeSource(file.url, (url, init) => this.#send(url, init), `${file.repo}/${file.file}`);
   }
 
   #send(url: URL, init: HttpRequestInit = {}) {

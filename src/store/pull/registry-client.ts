@@ -161,7 +161,12 @@ export class RegistryClient {
     for (const [i, endpoint] of endpoints.entries()) {
       const last = i === endpoints.length - 1;
       try {
-        const found = await this.#manifestFrom(endpoint, target, last ? policy : fallbackPolicy(policy), signal);
+        const found = await this.#manifestFrom(
+          endpoint,
+          target,
+          last ? policy : fallbackPolicy(policy),
+          signal,
+        );
         if (endpoint.mirror) {
           this.#log.info({ model: target.name.toString(), source: endpoint.base }, 'manifest from mirror');
         }
@@ -172,7 +177,10 @@ export class RegistryClient {
         if (last && failures.length === 1) throw err;
         if (last) throw allSourcesFailed(`pulling manifest of ${target.name.display}`, failures);
         const model = target.name.toString();
-        this.#log.warn({ model, source: endpoint.base, err: String(err) }, 'manifest source failed, trying the next');
+        this.#log.warn(
+          { model, source: endpoint.base, err: String(err) },
+          'manifest source failed, trying the next',
+        );
       }
     }
     throw new Error('unreachable: a registry has at least one endpoint');
@@ -203,9 +211,13 @@ export class RegistryClient {
         try {
           return { manifest: parseManifest(bytes, `${name.display} from ${from}`), bytes };
         } catch (err) {
-          throw new AppError('REGISTRY_ERROR', `registry ${from} sent an invalid manifest for ${name.display}`, {
-            cause: err,
-          });
+          throw new AppError(
+            'REGISTRY_ERROR',
+            `registry ${from} sent an invalid manifest for ${name.display}`,
+            {
+              cause: err,
+            },
+          );
         }
       },
       { policy, signal },

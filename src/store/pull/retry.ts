@@ -117,5 +117,8 @@ export async function withRetry<T>(
 export function giveUp(what: string, err: unknown, attempts: number): AppError {
   const code = err instanceof RetryableError ? err.code : 'NETWORK_ERROR';
   const reason = err instanceof Error ? err.message : String(err);
-  return new AppError(code, `${what} failed after ${attempts} attempts: ${reason}`, { cause: err });
+  return new AppError(code, `${what} failed after ${attempts} attempts: ${reason}`, {
+    cause: err,
+    details: { attempts },
+  });
 }

@@ -52,6 +52,11 @@ export function allSourcesFailed(what: string, failures: SourceFailure[]): AppEr
   });
 }
 
+// What a source answered, without the "<what> from <source>" that the list already says.
 function reasonOf(err: unknown): string {
+  const attempts = err instanceof AppError ? err.details?.attempts : undefined;
+  if (typeof attempts === 'number' && err instanceof Error && err.cause instanceof Error) {
+    return `failed after ${attempts} attempts: ${err.cause.message}`;
+  }
   return err instanceof Error ? err.message : String(err);
 }

@@ -14,6 +14,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: false,
+    // Svelte's compile step dominates on 2-core CI machines; the timing hint about it is noise there.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     // `vite` (dev) proxies the API to a running `corral serve`.

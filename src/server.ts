@@ -36,7 +36,8 @@ export interface RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const DRAIN_MS = 10_000;
+/** After the grace period, cancelled requests get this long to write their error line before sockets close. */
+const CANCEL_FLUSH_MS = 1_000;
 
 /** The web console Vite builds: `dist/web` beside `dist/server.js` (and from `src/server.ts` under tsx). */
 const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
@@ -151,7 +152,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await puller.close();
       pullMonitor.close(); // ends the console's event streams, which would otherwise hold the drain
       await pusher.close();
-      await drain(server);
+      await drain(server, config.shutdownGrace, () => {
+        // Issue #10: requests still running after the grace end with a clear CANCELLED error line/status
+        // instead of a cut connection.
+        const running = inference.requests.list();
+        for (const r of running) inference.requests.cancel(r.id, 'the server shutting down');
+        if (running.length > 0) log.warn({ requests: running.length }, 'grace period over: requests cancelled');
+      });
       await scheduler.close();
       await store.close();
       await metrics.close();
@@ -180,12 +187,20 @@ function listen(
   });
 }
 
-/** Stop accepting connections, let in-flight requests finish for a while, then cut the rest. */
-async function drain(server: ServerType): Promise<void> {
+/**
+ * Stop accepting connections, let in-flight requests finish for `graceMs` (`CORRAL_SHUTDOWN_GRACE`), then
+ * `cancel` the rest, give them a moment to write their error, and cut what is left.
+ */
+async function drain(server: ServerType, graceMs: number, cancel: () => void): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
   http.closeIdleConnections?.();
-  const timer = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS);
+  let cut: NodeJS.Timeout | undefined;
+  const grace = setTimeout(() => {
+    cancel();
+    cut = setTimeout(() => http.closeAllConnections?.(), CANCEL_FLUSH_MS);
+  }, graceMs);
   await closed;
-  clearTimeout(timer);
+  clearTimeout(grace);
+  clearTimeout(cut);
 }

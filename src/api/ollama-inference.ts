@@ -78,6 +78,10 @@ const common = {
   /** Corral: abort the request after this long (duration), queueing included. */
   timeout: keepAliveSchema.optional(),
   think: z.union([z.boolean(), z.enum(['high', 'medium', 'low'])]).optional(),
+  /** Return the log probability of each generated token (in the final response). */
+  logprobs: z.boolean().optional(),
+  /** With `logprobs`: this many most likely alternatives per token (0–20). */
+  top_logprobs: z.number().int().min(0).max(20).optional(),
 };
 
 export const generateRequestSchema = z.object({
@@ -141,10 +145,20 @@ export interface Metrics {
   eval_duration: number;
 }
 
+/** A generated token's log probability (Ollama's `logprobs` entries). */
+export interface WireLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs?: Array<{ token: string; logprob: number; bytes: number[] }>;
+}
+
 export interface GenerateResponse extends Partial<Metrics> {
   model: string;
   created_at: string;
   response: string;
+  /** With `logprobs`: every generated token, in the final response. */
+  logprobs?: WireLogprob[];
   thinking?: string;
   done: boolean;
   done_reason?: string;
@@ -155,6 +169,8 @@ export interface ChatResponse extends Partial<Metrics> {
   model: string;
   created_at: string;
   message: { role: 'assistant'; content: string; thinking?: string; tool_calls?: WireToolCall[] };
+  /** With `logprobs`: every generated token, in the final response. */
+  logprobs?: WireLogprob[];
   done: boolean;
   done_reason?: string;
 }

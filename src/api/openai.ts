@@ -114,7 +114,7 @@ const generationFields = {
   timeout: keepAliveSchema.optional(),
 };
 
-/** `POST /v1/chat/completions`. `logprobs: true` and `top_logprobs > 0` are refused (not supported). */
+/** `POST /v1/chat/completions`. `logprobs: true` (with `top_logprobs` 0–20) returns token log probabilities. */
 export const openaiChatCompletionRequestSchema = z.object({
   ...generationFields,
   messages: z.array(chatMessageSchema).min(1),
@@ -183,6 +183,17 @@ export interface OpenAIToolCall {
   function: { name: string; arguments: string };
 }
 
+/** Token log probabilities of a chat choice (`logprobs: true`). */
+export interface OpenAIChoiceLogprobs {
+  content: Array<{
+    token: string;
+    logprob: number;
+    bytes: number[];
+    top_logprobs: Array<{ token: string; logprob: number; bytes: number[] }>;
+  }>;
+  refusal: null;
+}
+
 /** `chat.completion`: the body of a non-streamed chat completion. */
 export interface OpenAIChatCompletion {
   id: string;
@@ -195,7 +206,7 @@ export interface OpenAIChatCompletion {
     index: number;
     /** `content` is null when the model only called tools. */
     message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: OpenAIToolCall[] };
-    logprobs: null;
+    logprobs: OpenAIChoiceLogprobs | null;
     finish_reason: OpenAIFinishReason;
   }>;
   usage: OpenAIUsage;
@@ -221,7 +232,7 @@ export interface OpenAIChatCompletionChunk {
   choices: Array<{
     index: number;
     delta: OpenAIChatDelta;
-    logprobs: null;
+    logprobs: OpenAIChoiceLogprobs | null;
     finish_reason: OpenAIFinishReason | null;
   }>;
   usage?: OpenAIUsage | null;

@@ -168,6 +168,14 @@ export const settings = {
     description:
       'Longest an inference request may take, queueing included, unless it sets `timeout`; 0 means no limit.',
   }),
+  shutdownGrace: setting({
+    schema: duration('10s, 1m, 0 (cancel at once)'),
+    env: 'CORRAL_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace',
+    default: '10s',
+    description:
+      'On SIGTERM/SIGINT, how long requests in flight may run on before they are cancelled (new connections are refused at once).',
+  }),
   origins: setting({
     schema: list,
     env: 'CORRAL_ORIGINS',

@@ -22,6 +22,8 @@ interface InputBase {
   options: RequestOptions;
   /** How long the model stays loaded after this request: ms, `Infinity` forever, `0` unload at once. */
   keepAliveMs?: number;
+  /** Report token log probabilities with `top` alternatives each. */
+  logprobs?: { top: number };
 }
 
 /** A chat turn: the model's chat template renders `messages`. */

@@ -88,6 +88,21 @@ export interface GenerateRequest {
   tools?: ToolDefinition[];
   format?: OutputFormat;
   options: SamplingOptions;
+  /** Report the log probability of each generated token, with the `top` most likely alternatives (0–20). */
+  logprobs?: { top: number };
+}
+
+/** One alternative token and its natural-log probability. */
+export interface TokenChoice {
+  token: string;
+  logprob: number;
+  /** UTF-8 bytes of `token` (a token may be part of a character). */
+  bytes: number[];
+}
+
+/** A generated token, its log probability and the most likely alternatives at its position. */
+export interface TokenLogprob extends TokenChoice {
+  top: TokenChoice[];
 }
 
 /** Why generation stopped: a stop token/sequence, the token limit, or cancellation. */
@@ -107,6 +122,8 @@ export interface GenerateResult {
   promptEvalMs: number;
   evalTokens: number;
   evalMs: number;
+  /** Present when the request asked for `logprobs`: one entry per generated token of `text`. */
+  logprobs?: TokenLogprob[];
 }
 
 /** Embedding request: one vector per input. */

@@ -78,12 +78,15 @@ const generateRequest: z.ZodType<GenerateRequest> = z.object({
     stop: z.array(z.string()).optional(),
     num_predict: z.number().optional(),
   }),
+  logprobs: z.object({ top: z.number().int().min(0).max(20) }).optional(),
 });
 
 const embedRequest: z.ZodType<EmbedRequest> = z.object({
   inputs: z.array(z.string()),
   truncate: z.boolean(),
 });
+
+const tokenChoice = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()) });
 
 const generateResult: z.ZodType<GenerateResult> = z.object({
   text: z.string(),
@@ -95,6 +98,7 @@ const generateResult: z.ZodType<GenerateResult> = z.object({
   promptEvalMs: z.number(),
   evalTokens: z.number(),
   evalMs: z.number(),
+  logprobs: z.array(tokenChoice.extend({ top: z.array(tokenChoice) })).optional(),
 });
 
 const embedResult: z.ZodType<EmbedResult> = z.object({

@@ -22,6 +22,14 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const system = 'You are terse.';
+
+/**
+ * Greedy decoding. The 1.x SDK's types no longer list `temperature` (Anthropic deprecated sampling parameters for
+ * its newest models), but the SDK sends what it is given and Corral serves it.
+ */
+function greedy<P extends Anthropic.MessageCreateParams>(params: P): P {
+  return { ...params, temperature: 0 };
+}
 const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Say something.' }];
 
 /** The greedy answer of the same conversation through Ollama's `/api/chat`. */
@@ -41,14 +49,15 @@ async function ollamaChat(numPredict: number): Promise<string> {
 describe('@anthropic-ai/sdk client', () => {
   it('creates a message whose text is the greedy /api/chat answer; the stream says the same', async () => {
     const expected = await ollamaChat(10);
-    const message = await anthropic.messages.create({
-      model: 'tiny',
-      system,
-      messages,
-      max_tokens: 10,
-      temperature: 0,
-      metadata: { user_id: 'u1' },
-    });
+    const message = await anthropic.messages.create(
+      greedy({
+        model: 'tiny',
+        system,
+        messages,
+        max_tokens: 10,
+        metadata: { user_id: 'u1' },
+      }),
+    );
     expect(message).toMatchObject({
       type: 'message',
       role: 'assistant',
@@ -61,13 +70,14 @@ describe('@anthropic-ai/sdk client', () => {
     expect(message.usage.input_tokens).toBeGreaterThan(0);
     expect(message.content).toStrictEqual([{ type: 'text', text: expected }]);
 
-    const stream = anthropic.messages.stream({
-      model: 'tiny',
-      system,
-      messages,
-      max_tokens: 10,
-      temperature: 0,
-    });
+    const stream = anthropic.messages.stream(
+      greedy({
+        model: 'tiny',
+        system,
+        messages,
+        max_tokens: 10,
+      }),
+    );
     const types: string[] = [];
     let text = '';
     for await (const event of stream) {
@@ -86,14 +96,15 @@ describe('@anthropic-ai/sdk client', () => {
   it('reports the stop sequence that ended the answer', async () => {
     const whole = await ollamaChat(24);
     const stop = whole.slice(4, 7);
-    const message = await anthropic.messages.create({
-      model: 'tiny',
-      system,
-      messages,
-      max_tokens: 24,
-      temperature: 0,
-      stop_sequences: [stop],
-    });
+    const message = await anthropic.messages.create(
+      greedy({
+        model: 'tiny',
+        system,
+        messages,
+        max_tokens: 24,
+        stop_sequences: [stop],
+      }),
+    );
     expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: stop });
     expect(message.content).toStrictEqual([{ type: 'text', text: whole.slice(0, whole.indexOf(stop)) }]);
   });
@@ -112,28 +123,30 @@ describe('@anthropic-ai/sdk client', () => {
   ];
 
   it('answers a forced tool as a tool_use block with JSON input, streaming and not', async () => {
-    const message = await anthropic.messages.create({
-      model: 'tiny',
-      messages: [{ role: 'user', content: 'Look up item 2.' }],
-      tools,
-      tool_choice: { type: 'tool', name: 'lookup' },
-      max_tokens: 64,
-      temperature: 0,
-    });
+    const message = await anthropic.messages.create(
+      greedy({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'Look up item 2.' }],
+        tools,
+        tool_choice: { type: 'tool', name: 'lookup' },
+        max_tokens: 64,
+      }),
+    );
     expect(message.stop_reason).toBe('tool_use');
     const block = message.content.find((b) => b.type === 'tool_use');
     expect(block).toMatchObject({ type: 'tool_use', name: 'lookup' });
     expect(block?.id).toMatch(/^toolu_/);
     expect([1, 2, 3]).toContain((block?.input as { id: number }).id);
 
-    const stream = anthropic.messages.stream({
-      model: 'tiny',
-      messages: [{ role: 'user', content: 'Do something.' }],
-      tools,
-      tool_choice: { type: 'any' },
-      max_tokens: 64,
-      temperature: 0,
-    });
+    const stream = anthropic.messages.stream(
+      greedy({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'Do something.' }],
+        tools,
+        tool_choice: { type: 'any' },
+        max_tokens: 64,
+      }),
+    );
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe('tool_use');
     const streamed = final.content.filter((b) => b.type === 'tool_use');
@@ -143,19 +156,20 @@ describe('@anthropic-ai/sdk client', () => {
 
     // The tool's result goes back as a tool_result block; the conversation continues (without the tools'
     // definitions, which would not fit the tiny model's context again).
-    const next = await anthropic.messages.create({
-      model: 'tiny',
-      messages: [
-        { role: 'user', content: 'Look up item 2.' },
-        { role: 'assistant', content: message.content },
-        {
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: block!.id, content: 'item 2 is red' }],
-        },
-      ],
-      max_tokens: 4,
-      temperature: 0,
-    });
+    const next = await anthropic.messages.create(
+      greedy({
+        model: 'tiny',
+        messages: [
+          { role: 'user', content: 'Look up item 2.' },
+          { role: 'assistant', content: message.content },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: block!.id, content: 'item 2 is red' }],
+          },
+        ],
+        max_tokens: 4,
+      }),
+    );
     expect(next.stop_reason).toBe('max_tokens');
   });
 
@@ -164,7 +178,7 @@ describe('@anthropic-ai/sdk client', () => {
       .create({ model: 'missing', messages, max_tokens: 4 })
       .catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(Anthropic.NotFoundError);
-    expect((notFound as Anthropic.NotFoundError).error).toMatchObject({
+    expect((notFound as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
       type: 'error',
       error: { type: 'not_found_error', message: expect.stringMatching(/missing/) as unknown },
     });
@@ -184,7 +198,7 @@ describe('@anthropic-ai/sdk client', () => {
       })
       .catch((e: unknown) => e);
     expect(image).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((image as Anthropic.BadRequestError).error).toMatchObject({
+    expect((image as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
       type: 'error',
       error: {
         type: 'invalid_request_error',
@@ -196,7 +210,7 @@ describe('@anthropic-ai/sdk client', () => {
       .create({ model: 'tiny', messages } as unknown as Anthropic.MessageCreateParamsNonStreaming)
       .catch((e: unknown) => e);
     expect(noMax).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((noMax as Anthropic.BadRequestError).message).toMatch(/max_tokens/);
+    expect((noMax as InstanceType<typeof Anthropic.BadRequestError>).message).toMatch(/max_tokens/);
 
     // Not a route: still Anthropic's shape under /v1/messages.
     const res = await fetch(`${s.server.url}/v1/messages/batches`);
@@ -231,19 +245,20 @@ describe('@anthropic-ai/sdk client with authentication on', () => {
 
   it('takes the key from x-api-key', async () => {
     const { token } = await t.auth.accounts.createKey({ name: 'app', role: 'user' });
-    const message = await client(token).messages.create({
-      model: 'tiny',
-      messages,
-      max_tokens: 3,
-      temperature: 0,
-    });
+    const message = await client(token).messages.create(
+      greedy({
+        model: 'tiny',
+        messages,
+        max_tokens: 3,
+      }),
+    );
     expect(message).toMatchObject({ stop_reason: 'max_tokens', usage: { output_tokens: 3 } });
 
     const denied = await client('corral_wrong')
       .messages.create({ model: 'tiny', messages, max_tokens: 3 })
       .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((denied as Anthropic.AuthenticationError).error).toMatchObject({
+    expect((denied as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({
       type: 'error',
       error: { type: 'authentication_error' },
     });

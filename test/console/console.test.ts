@@ -140,6 +140,45 @@ describe.skipIf(!available)('web console (auth off)', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
   });
 
+  it('renders model output as sanitized Markdown', async () => {
+    const evil = [
+      '**bold** and `code`',
+      '<img src="x" onerror="window.pwned = 1">',
+      '<script>window.pwned = 2</script>',
+      '[click](javascript:window.pwned=3) <a href="https://example.com" onclick="window.pwned=4">ok</a>',
+    ].join('\n\n');
+    const state = {
+      models: ['tiny:latest', ''],
+      compare: false,
+      system: '',
+      options: {},
+      turns: [
+        [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: evil },
+        ],
+        [],
+      ],
+    };
+    await page.evaluate(
+      `localStorage.setItem('corral.playground', ${JSON.stringify(JSON.stringify(state))})`,
+    );
+    await page.reload();
+    const answer = page.getByTestId('assistant');
+    await answer.locator('strong').waitFor();
+    const html = await answer.innerHTML();
+    expect(html).not.toMatch(/<script|onerror|onclick|javascript:/i);
+    expect(await answer.locator('a[href="https://example.com"]').getAttribute('rel')).toBe(
+      'noopener noreferrer',
+    );
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    // Expected noise: the server's CSP reports the handlers DOMPurify parsed (in an inert document, never run),
+    // and the harmless <img src="x"> answers 404.
+    const expected = /Content Security Policy|status of 404/;
+    errors.splice(0, errors.length, ...errors.filter((e) => !expected.test(e)));
+  });
+
   it('creates a profile and chats with it as a model', async () => {
     await page.getByRole('link', { name: 'Profiles' }).click();
     await page.getByRole('button', { name: 'New profile' }).click();

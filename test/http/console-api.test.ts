@@ -110,15 +110,13 @@ describe('GET /api/logs', () => {
       const ring = new LogRing();
       const log = createLogger(loadConfig({ env: { CORRAL_HOME: home } }), { ring, stderr: false });
       const secret = 'corral_abc_SUPERSECRET';
-      log
-        .child({ component: 'auth' })
-        .info(
-          {
-            req: { headers: { authorization: `Bearer ${secret}`, cookie: `s=${secret}` } },
-            key: { token: secret },
-          },
-          'request',
-        );
+      log.child({ component: 'auth' }).info(
+        {
+          req: { headers: { authorization: `Bearer ${secret}`, cookie: `s=${secret}` } },
+          key: { token: secret },
+        },
+        'request',
+      );
       log.flush();
       const lines = ring.query({ component: 'auth' });
       expect(lines).toHaveLength(1);

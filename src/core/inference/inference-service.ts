@@ -85,7 +85,7 @@ export class InferenceService {
       return this.#forcedToolCall(input, tools, handlers);
     return this.#run(input, handlers, (model, options) => {
       const messages = withModelContext(model, input.messages);
-      const common = { format: input.format, options: options.sampling };
+      const common = { format: input.format, options: options.sampling, logprobs: input.logprobs };
       if (model.template === undefined) return { ...common, messages, tools: input.tools };
       return { ...common, prompt: renderPrompt({ template: model.template, messages, tools: input.tools }) };
     });
@@ -116,7 +116,7 @@ export class InferenceService {
    */
   async complete(input: CompletionInput, handlers: RunHandlers = {}): Promise<InferenceResult> {
     return this.#run(input, handlers, (model, options) => {
-      const common = { format: input.format, options: options.sampling };
+      const common = { format: input.format, options: options.sampling, logprobs: input.logprobs };
       if (input.raw === true) return { ...common, prompt: input.prompt };
       const system = input.system ?? model.system;
       const template = input.template ?? model.template;

@@ -6,6 +6,7 @@ import {
   type ChatWrapper,
   type LlamaContextSequence,
   type LlamaGrammar,
+  type Token,
 } from 'node-llama-cpp';
 import type { GenerateResult, ToolCall } from '../../core/index.js';
 import { doneReasonOf, GenerationMeter, stopSequenceOf } from './generation-meter.js';
@@ -22,6 +23,8 @@ export interface GenerationRun {
   grammar: LlamaGrammar | undefined;
   signal: AbortSignal | undefined;
   onText: ((text: string) => void) | undefined;
+  /** When set, every generated token is appended to it (for log probabilities). */
+  generated?: Token[];
 }
 
 /**
@@ -76,7 +79,10 @@ export function generationOptions(run: GenerationRun, meter: GenerationMeter) {
   const { sampling } = run;
   return {
     onTextChunk: (text: string) => emit(meter, run, text),
-    onToken: () => meter.tokens(),
+    onToken: (tokens: Token[]) => {
+      meter.tokens();
+      run.generated?.push(...tokens);
+    },
     signal: run.signal,
     stopOnAbortSignal: true,
     maxTokens: sampling.maxTokens,

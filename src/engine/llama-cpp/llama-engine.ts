@@ -19,6 +19,7 @@ import { generateChat, type GenerationRun } from './generate-chat.js';
 import { generateCompletion } from './generate-completion.js';
 import type { OutputGrammars } from './output-grammar.js';
 import { toLlamaSampling } from './sampling-options.js';
+import { tokenLogprobs } from './token-logprobs.js';
 import type { SequencePool } from './sequence-pool.js';
 
 /**
@@ -62,6 +63,8 @@ export class LlamaEngine {
       throw new AppError('INVALID_REQUEST', 'a generate request needs exactly one of prompt and messages');
     if (request.format !== undefined && request.tools !== undefined && request.tools.length > 0)
       throw new AppError('INVALID_REQUEST', 'format and tools cannot be combined in one request');
+    if (request.logprobs !== undefined && request.tools !== undefined && request.tools.length > 0)
+      throw new AppError('INVALID_REQUEST', 'logprobs cannot be combined with tools yet');
     const chat = request.messages && {
       history: toChatHistory(request.messages),
       functions: toChatFunctions(request.tools),
@@ -104,10 +107,16 @@ export class LlamaEngine {
         grammar,
         signal: handlers.signal,
         onText: handlers.onText,
+        ...(request.logprobs === undefined ? {} : { generated: [] }),
       };
-      return chat
+      const result = chat
         ? await generateChat(run, chatWrapper, chat.history, chat.functions)
         : await generateCompletion(run, tokens);
+      if (request.logprobs === undefined || result.doneReason === 'abort') return result;
+      const top = request.logprobs.top;
+      const generated = run.generated ?? [];
+      const logprobs = await tokenLogprobs(lease.sequence, model, cacheKey, generated, result.text, top);
+      return { ...result, logprobs };
     } finally {
       lease.release();
     }

@@ -29,10 +29,13 @@ describe('toMessage', () => {
     ['a stop sequence', { stopSequence: 'END' }, 'stop_sequence', 'END'],
     ['a cancelled generation', { doneReason: 'abort' }, 'end_turn', null],
     ['a tool call', { toolCalls: [{ name: 'f', arguments: {} }] }, 'tool_use', null],
-  ] as const)('stop reason after %s', (_name, change, stop_reason, stop_sequence) => {
-    const message = toMessage({ ...result, ...change }, 'msg_1', ids());
-    expect(message).toMatchObject({ stop_reason, stop_sequence });
-  });
+  ] as Array<[string, Partial<InferenceResult>, string, string | null]>)(
+    'stop reason after %s',
+    (_name, change, stop_reason, stop_sequence) => {
+      const message = toMessage({ ...result, ...change }, 'msg_1', ids());
+      expect(message).toMatchObject({ stop_reason, stop_sequence });
+    },
+  );
 
   it('answers text, then tool_use blocks; usage counts the whole prompt', () => {
     const toolCalls = [{ name: 'weather', arguments: { city: 'Oslo' } }];

@@ -35,6 +35,11 @@ export function corsOrigins(configured: readonly string[]): MiddlewareHandler {
       'Accept',
       'X-Requested-With',
       'OpenAI-Beta',
+      // Anthropic's browser clients: the key, the API version and the browser opt-in (all ignored but the key).
+      'X-Api-Key',
+      'Anthropic-Version',
+      'Anthropic-Beta',
+      'Anthropic-Dangerous-Direct-Browser-Access',
     ],
     maxAge: 600,
   });

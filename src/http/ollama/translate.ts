@@ -2,7 +2,7 @@
  * Pure translations between Ollama's inference wire format and the core inference calls (as Ollama's own
  * `openai.go` does for its other dialect). Durations on the wire are nanoseconds.
  */
-import type { ChatResponse, GenerateResponse, Metrics } from '../../api/index.js';
+import type { ChatResponse, GenerateResponse, Metrics, WireLogprob } from '../../api/index.js';
 import {
   chatMessageSchema,
   chatRequestSchema,
@@ -77,6 +77,7 @@ export function fromGenerateRequest(body: GenerateBody): GenerateIntent {
       format: outputFormat(body.format),
       options: options(body),
       keepAliveMs: keepAlive,
+      ...logprobsOf(body),
     },
   };
 }
@@ -116,7 +117,26 @@ export function fromChatRequest(body: ChatBody): ChatIntent {
       format: outputFormat(body.format),
       options: options(body),
       keepAliveMs: keepAlive,
+      ...logprobsOf(body),
     },
+  };
+}
+
+/** `logprobs`/`top_logprobs` of a request as the core's option (absent unless `logprobs` is true). */
+function logprobsOf(body: { logprobs?: boolean; top_logprobs?: number }): { logprobs?: { top: number } } {
+  return body.logprobs === true ? { logprobs: { top: body.top_logprobs ?? 0 } } : {};
+}
+
+/** Core token log probabilities in Ollama's wire shape. */
+export function wireLogprobs(r: InferenceResult): { logprobs?: WireLogprob[] } {
+  if (r.logprobs === undefined) return {};
+  return {
+    logprobs: r.logprobs.map((l) => ({
+      token: l.token,
+      logprob: l.logprob,
+      bytes: l.bytes,
+      ...(l.top.length > 0 ? { top_logprobs: l.top } : {}),
+    })),
   };
 }
 
@@ -165,6 +185,7 @@ export function generateFinal(r: InferenceResult, text: string): GenerateRespons
     model: r.model,
     created_at: r.createdAt.toISOString(),
     response: text,
+    ...wireLogprobs(r),
     done: true,
     done_reason: r.doneReason,
     ...metricsOf(r),
@@ -184,6 +205,7 @@ export function chatFinal(r: InferenceResult, text: string): ChatResponse {
     model: r.model,
     created_at: r.createdAt.toISOString(),
     message,
+    ...wireLogprobs(r),
     done: true,
     done_reason: r.doneReason,
     ...metricsOf(r),

@@ -11,7 +11,7 @@ import type {
   OpenAIUsage,
 } from '../../api/index.js';
 import type { GenerateResult } from '../../core/index.js';
-import { toToolCalls } from './translate-chat.js';
+import { toChoiceLogprobs, toToolCalls } from './translate-chat.js';
 import { SYSTEM_FINGERPRINT, toFinishReason, toUsage, type ChunkContext } from './translate-shared.js';
 
 /** What one chunk carries. */
@@ -57,7 +57,7 @@ export function chatChunk(ctx: ChunkContext, part: ChatChunkPart): OpenAIChatCom
  */
 export function chatFinalChunks(
   ctx: ChunkContext,
-  result: Pick<GenerateResult, 'toolCalls' | 'doneReason' | 'promptTokens' | 'evalTokens'>,
+  result: Pick<GenerateResult, 'toolCalls' | 'doneReason' | 'promptTokens' | 'evalTokens' | 'logprobs'>,
   newCallId?: () => string,
 ): OpenAIChatCompletionChunk[] {
   const chunks: OpenAIChatCompletionChunk[] = [];
@@ -66,7 +66,11 @@ export function chatFinalChunks(
     chunks.push(chatChunk(ctx, { kind: 'tool_calls', toolCalls }));
   }
   const reason = toFinishReason(result.doneReason, result.toolCalls.length > 0);
-  chunks.push(chatChunk(ctx, { kind: 'finish', reason }));
+  const finish = chatChunk(ctx, { kind: 'finish', reason });
+  // Log probabilities are computed once generation ends, so they all travel in the finishing chunk.
+  const logprobs = toChoiceLogprobs(result);
+  if (logprobs !== null && finish.choices[0] !== undefined) finish.choices[0].logprobs = logprobs;
+  chunks.push(finish);
   if (ctx.includeUsage) chunks.push(chatChunk(ctx, { kind: 'usage', usage: toUsage(result) }));
   return chunks;
 }

@@ -140,6 +140,7 @@ describe('fromChatCompletionRequest', () => {
       { n: 1, logprobs: false, top_logprobs: 0 },
       { stream: false },
     ],
+    ['logprobs with top_logprobs', { logprobs: true, top_logprobs: 3 }, { input: { logprobs: { top: 3 } } }],
     [
       'user and unknown fields ignored',
       { user: 'u1', parallel_tool_calls: false, store: true },
@@ -243,8 +244,7 @@ describe('fromChatCompletionRequest', () => {
       'messages.1.tool_calls.0.function.arguments: must be a JSON object',
     ],
     ['tool arguments null', callWith('null'), 'must be a JSON object'],
-    ['logprobs', { logprobs: true }, 'logprobs: log probabilities are not supported'],
-    ['top_logprobs', { top_logprobs: 3 }, 'top_logprobs: log probabilities are not supported'],
+    ['top_logprobs without logprobs', { top_logprobs: 3 }, 'top_logprobs: top_logprobs needs logprobs: true'],
     ['bad keep_alive', { keep_alive: 'soon' }, 'keep_alive: invalid duration "soon"'],
     [
       'tool_choice names a missing tool',

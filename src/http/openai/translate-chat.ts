@@ -4,13 +4,21 @@
  */
 import type {
   OpenAIChatCompletion,
+  OpenAIChoiceLogprobs,
   OpenAIChatCompletionRequest,
   OpenAIResponseFormat,
   OpenAITool,
   OpenAIToolCall,
   OpenAIToolChoice,
 } from '../../api/index.js';
-import type { ChatInput, InferenceResult, OutputFormat, ToolCall, ToolDefinition } from '../../core/index.js';
+import type {
+  ChatInput,
+  GenerateResult,
+  InferenceResult,
+  OutputFormat,
+  ToolCall,
+  ToolDefinition,
+} from '../../core/index.js';
 import { fromChatMessages } from './translate-messages.js';
 import {
   SYSTEM_FINGERPRINT,
@@ -34,13 +42,12 @@ export interface ChatRequestPlan {
 
 /**
  * Translate a validated chat request. Throws `INVALID_REQUEST` for what Corral does not serve (`n` ≠ 1,
- * `logprobs`, non-text content parts), for tool-call arguments that are not a JSON object, and a bad `keep_alive`.
+ * non-text content parts, `top_logprobs` without `logprobs`), for tool-call arguments that are not a JSON object, and a bad `keep_alive`.
  */
 export function fromChatCompletionRequest(body: OpenAIChatCompletionRequest): ChatRequestPlan {
   requireSingleChoice('n', body.n);
-  if (body.logprobs === true) throw invalidField('logprobs', 'log probabilities are not supported');
-  if (body.top_logprobs != null && body.top_logprobs > 0) {
-    throw invalidField('top_logprobs', 'log probabilities are not supported');
+  if (body.top_logprobs != null && body.top_logprobs > 0 && body.logprobs !== true) {
+    throw invalidField('top_logprobs', 'top_logprobs needs logprobs: true');
   }
   const input: ChatInput = {
     model: body.model,
@@ -55,6 +62,7 @@ export function fromChatCompletionRequest(body: OpenAIChatCompletionRequest): Ch
   if (format) input.format = format;
   const keepAliveMs = toKeepAliveMs(body.keep_alive);
   if (keepAliveMs !== undefined) input.keepAliveMs = keepAliveMs;
+  if (body.logprobs === true) input.logprobs = { top: body.top_logprobs ?? 0 };
   const stream = body.stream ?? false;
   return { input, stream, includeUsage: stream && body.stream_options?.include_usage === true };
 }
@@ -129,10 +137,24 @@ export function toChatCompletion(
       {
         index: 0,
         message,
-        logprobs: null,
+        logprobs: toChoiceLogprobs(result),
         finish_reason: toFinishReason(result.doneReason, toolCalls.length > 0),
       },
     ],
     usage: toUsage(result),
+  };
+}
+
+/** Core token log probabilities as a chat choice's `logprobs` (null when not asked for). */
+export function toChoiceLogprobs(result: Pick<GenerateResult, 'logprobs'>): OpenAIChoiceLogprobs | null {
+  if (result.logprobs === undefined) return null;
+  return {
+    content: result.logprobs.map((l) => ({
+      token: l.token,
+      logprob: l.logprob,
+      bytes: l.bytes,
+      top_logprobs: l.top,
+    })),
+    refusal: null,
   };
 }

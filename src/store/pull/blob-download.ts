@@ -74,6 +74,7 @@ export class BlobDownload {
   /** Download, verify and commit. Rejects with `DIGEST_MISMATCH`, a network error, or the abort reason. */
   async run(): Promise<void> {
     const { sources, partials, log } = this.#o;
+    if (sources.length === 0) throw new Error(`no source for blob ${this.digest}`);
     const failures: SourceFailure[] = [];
     let fresh = false; // the current source already had its second chance without resumed bytes
     for (let i = 0; i < sources.length;) {

@@ -153,6 +153,8 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
     body.on('data', (chunk: Buffer) => {
       if (over()) return;
       lastSeen = Date.now();
+      // Every received byte used the link, skipped ones and the last ones too: book them all.
+      const wait = limiter?.take(chunk.length) ?? 0;
       let offset = Math.min(skip, chunk.length);
       skip -= offset;
       const stop = Math.min(chunk.length, offset + (end - pos - fill)); // nothing past our range
@@ -171,8 +173,6 @@ export async function fetchPart(options: FetchPartOptions): Promise<void> {
         return;
       }
       if (lastSeen - lastFlush >= FLUSH_MS) flush();
-      // Every received byte used the link, skipped ones too: book them all.
-      const wait = limiter?.take(chunk.length) ?? 0;
       if (wait > 0 && throttle === undefined) {
         throttle = setTimeout(() => {
           throttle = undefined;

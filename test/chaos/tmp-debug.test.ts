@@ -1,0 +1,20 @@
+import { it } from 'vitest';
+import { Client } from '../../src/api/index.js';
+import { tinyModelPath } from '../fixtures/index.js';
+import { startTestServer } from '../helpers/test-server.js';
+import { openStream } from './streams.js';
+it('debug', async () => {
+  const s = await startTestServer({ CORRAL_SHUTDOWN_GRACE: '2s' });
+  const c = new Client({ baseUrl: s.server.url });
+  await c.create({ model: 'tiny', modelfile: `FROM ${await tinyModelPath({ eos: 'never' })}\n` });
+  const st = await openStream(s.server.url, '/api/generate', { model: 'tiny', prompt: 'b', options: { num_predict: 1e7 } });
+  await st.first;
+  const q = await c.queue();
+  await fetch(`${s.server.url}/api/requests/${q.requests[0]!.id}`, { method: 'DELETE' });
+  console.log('DEBUG1', (await st.text).slice(-200));
+  const st2 = await openStream(s.server.url, '/api/generate', { model: 'tiny', prompt: 'b', options: { num_predict: 1e7 } });
+  await st2.first;
+  const closing = s.close();
+  console.log('DEBUG2', (await st2.text).slice(-200));
+  await closing;
+});

@@ -70,3 +70,36 @@ describe('create FROM a Hugging Face folder', () => {
     expect((await readdir(join(dir, 'store', 'blobs'))).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });
+
+describe('corral create from a Hugging Face folder', () => {
+  it('converts on the server with -q, and the model serves and shows its quantization', async () => {
+    const { startTestServer } = await import('../helpers/test-server.js');
+    const { runCorral } = await import('../helpers/cli-io.js');
+    const s = await startTestServer();
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'hf', 'Modelfile'), 'FROM ./tiny-qwen\n');
+      const created = await runCorral(
+        ['create', 'cli-q8', '-f', join(dir, 'hf', 'Modelfile'), '-q', 'q8_0'],
+        s.env,
+      );
+      expect(created.code).toBe(0);
+      const show = await runCorral(['show', 'cli-q8'], s.env);
+      expect(show.stdout).toMatch(/qwen2/);
+      expect(show.stdout).toMatch(/Q8_0/);
+      const res = await fetch(`${s.server.url}/api/generate`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'cli-q8', prompt: 'hi', stream: false, options: { num_predict: 3 } }),
+      });
+      expect(res.status).toBe(200);
+      const bad = await runCorral(
+        ['create', 'cli-bad', '-f', join(dir, 'hf', 'Modelfile'), '-q', 'q3_k'],
+        s.env,
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/quantize "q3_k" is not supported/);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -57,6 +57,11 @@ async function uploadReferencedFiles(
         out.push({ ...i, value: link ? path : await uploadFile(client, path, progress) });
         continue;
       }
+      if (i.kind === 'from' && existsSync(path) && statSync(path).isDirectory()) {
+        // A Hugging Face folder is converted by the server from where it is (same machine, admin role).
+        out.push({ ...i, value: path });
+        continue;
+      }
       if (PATHLIKE.test(i.value)) {
         throw new UsageError(`${i.kind.toUpperCase()} ${i.value}: file ${path} does not exist`);
       }
@@ -70,13 +75,15 @@ export const createCommand: Command = {
   name: 'create',
   summary: 'Create a model from a Modelfile',
   usage:
-    'corral create MODEL [-f Modelfile] [--link]\n\n' +
+    'corral create MODEL [-f Modelfile] [--link] [-q f16|bf16|f32|q8_0|q4_0]\n\n' +
+    '-q      weight type when FROM is a Hugging Face safetensors folder (converted on the server)\n' +
     '--link  keep GGUF files where they are instead of copying them into the store (server on this machine,\n' +
     '        admin role); the file is checked for changes before each load',
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       file: { type: 'string', short: 'f' },
       link: { type: 'boolean' },
+      quantize: { type: 'string', short: 'q' },
     });
     const link = values.link === true;
     const [model] = positionals;
@@ -97,7 +104,12 @@ export const createCommand: Command = {
         link,
       );
       await client.create(
-        { model, modelfile: renderModelfile({ instructions }), ...(link ? { link } : {}) },
+        {
+          model,
+          modelfile: renderModelfile({ instructions }),
+          ...(link ? { link } : {}),
+          ...(values.quantize === undefined ? {} : { quantize: values.quantize }),
+        },
         { onProgress: (p) => progress.update(p) },
       );
     } finally {

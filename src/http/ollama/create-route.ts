@@ -65,6 +65,7 @@ export function createRoute({ store, log }: AppDeps): Hono {
         baseDir: process.cwd(),
         allowFiles,
         link: req.link,
+        quantize: req.quantize,
         onProgress: emit,
       });
     if (req.stream === false) {

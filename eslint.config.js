@@ -42,6 +42,22 @@ export default tseslint.config(
     },
   },
   {
+    // DESIGN.md §3: no process.exit outside the CLI entry point; everything else closes its resources and
+    // returns, so a server shutdown drains and a library never kills its host (issue #10).
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'only src/cli/main.ts exits the process; set process.exitCode or throw instead',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/lib/**/*.ts'],
     rules: forbid(['config', 'api', 'core', ...outer, ...top], 'src/lib has no internal imports'),
   },

@@ -157,7 +157,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // instead of a cut connection.
         const running = inference.requests.list();
         for (const r of running) inference.requests.cancel(r.id, 'the server shutting down');
-        if (running.length > 0) log.warn({ requests: running.length }, 'grace period over: requests cancelled');
+        if (running.length > 0)
+          log.warn({ requests: running.length }, 'grace period over: requests cancelled');
       });
       await scheduler.close();
       await store.close();

@@ -32,8 +32,12 @@ export const createRequestSchema = z
     modelfile: z.string().optional(),
     /** Structured form (current Ollama): base model name. */
     from: z.string().min(1).optional(),
-    /** Structured form: file name → blob digest of uploaded GGUF files. */
+    /**
+     * Structured form: file name → blob digest of uploaded files: one GGUF file, or a Hugging Face safetensors
+     * folder's files (config.json, *.safetensors, tokenizer files), converted by the server.
+     */
     files: z.record(z.string(), z.string()).optional(),
+    /** Uploaded adapter files: GGUF LoRA files, or a PEFT folder's adapter_config.json + adapter_model.safetensors. */
     adapters: z.record(z.string(), z.string()).optional(),
     template: z.string().optional(),
     system: z.string().optional(),

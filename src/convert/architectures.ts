@@ -31,3 +31,8 @@ export function architectureFor(config: HfConfig): Architecture {
     );
   return found;
 }
+
+/** The architecture module whose GGUF `general.architecture` is `name` (a LoRA's base model), or `undefined`. */
+export function architectureForGguf(name: string): Architecture | undefined {
+  return Object.values(SUPPORTED).find((a) => a.arch === name);
+}

@@ -6,3 +6,10 @@ export { quantizeQ8_0 } from './quantize-q8-0.js';
 export { quantizeQ4_0 } from './quantize-q4-0.js';
 export { f32ToF16Bits, F16_TO_F32 } from './float-codecs.js';
 export { isHfModelFolder } from './is-hf-model-folder.js';
+export {
+  convertPeftAdapter,
+  type ConvertAdapterOptions,
+  type ConvertAdapterResult,
+  type LoraBase,
+} from './convert-peft-adapter.js';
+export { isPeftAdapterFolder, readPeftConfig, type PeftConfig } from './peft-config.js';

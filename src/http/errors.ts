@@ -14,6 +14,24 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof Error && err.name === 'AbortError') {
     return new AppError('CANCELLED', 'the request was cancelled', { cause: err });
   }
+  // Node's http server fails the body read with `Error('aborted')`/ECONNRESET when the client disconnects while
+  // still sending its body (issue #10, test/chaos/disconnect-soak.test.ts): the client left, the server did not fail.
+  if (
+    err instanceof Error &&
+    (err as NodeJS.ErrnoException).code === 'ECONNRESET' &&
+    err.message === 'aborted'
+  ) {
+    return new AppError('CANCELLED', 'the client disconnected while sending the request', { cause: err });
+  }
+  // A full disk (or quota) under any store write — blob, manifest, upload — is the operator's to fix, not a bug:
+  // 507 INSUFFICIENT_DISK rather than INTERNAL (issue #10, test/chaos/store-faults.test.ts). Pulls map it
+  // themselves with a more specific message (store/pull/fetch-part.ts `diskError`).
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AppError('INSUFFICIENT_DISK', 'the disk is full: free some space and try again', {
+      cause: err,
+    });
+  }
   return new AppError('INTERNAL', 'internal server error', { cause: err });
 }
 

@@ -6,7 +6,14 @@
  */
 import { rm } from 'node:fs/promises';
 import { arch as cpuArch, platform } from 'node:process';
-import { convertHfModel, OUTPUT_TYPES, parseOutputType, type OutputType } from '../convert/index.js';
+import {
+  convertHfModel,
+  convertPeftAdapter,
+  type LoraBase,
+  OUTPUT_TYPES,
+  parseOutputType,
+  type OutputType,
+} from '../convert/index.js';
 import {
   AppError,
   buildManifest,
@@ -20,7 +27,15 @@ import {
 import { describeGguf, readGguf } from '../gguf/index.js';
 import { tempPathIn } from './atomic-file.js';
 import type { PutResult } from './blob-store.js';
-import { type GgufSource, resolveAdapter, resolveFrom, type SourceContext } from './create-sources.js';
+import {
+  type AdapterSource,
+  type FromSource,
+  type GgufSource,
+  resolveAdapter,
+  resolveFrom,
+  type SourceContext,
+} from './create-sources.js';
+import { checkUploadedFiles, type UploadedFile, withUploadedFolder } from './create-uploaded-folder.js';
 import type { ModelDetails } from '../gguf/index.js';
 import type { ManifestStore } from './manifest-store.js';
 import { type Parameters } from './model-parameters.js';
@@ -48,6 +63,14 @@ export interface CreateOptions {
   quantize?: string;
   /** Record GGUF files named by path in place (a link, verified before each load) instead of copying them. */
   link?: boolean;
+  /**
+   * FROM as uploaded blobs: a Hugging Face model folder's files (Ollama's create `files` map, name → digest),
+   * converted like a folder path; the Modelfile's FROM is then only a label for messages. Needs no file access on
+   * the server.
+   */
+  fromFiles?: Readonly<Record<string, string>>;
+  /** One more ADAPTER as uploaded blobs: a PEFT folder's files (`adapter_config.json`, `adapter_model.safetensors`). */
+  adapterFiles?: Readonly<Record<string, string>>;
 }
 
 /** What create needs from the store. */
@@ -77,12 +100,23 @@ export async function createModel(
   options: CreateOptions,
 ): Promise<void> {
   const progress = options.onProgress ?? (() => undefined);
+  // Uploaded folders are checked before the first progress line, so a bad map gets a real HTTP status.
+  const fromFiles =
+    options.fromFiles === undefined
+      ? undefined
+      : await checkUploadedFiles('files', options.fromFiles, 'config.json', ctx.blobs);
+  const adapterFiles =
+    options.adapterFiles === undefined
+      ? undefined
+      : await checkUploadedFiles('adapters', options.adapterFiles, 'adapter_config.json', ctx.blobs);
   progress({ status: 'parsing modelfile' });
   const spec = summarizeModelfile(parseModelfile(text));
-  const from = await resolveFrom(spec.from, ctx);
-  const outputType = outputTypeFor(options.quantize, from.kind === 'hf-folder');
-  const adapters: GgufSource[] = [];
+  const from: FromSource | { kind: 'hf-files'; files: UploadedFile[] } =
+    fromFiles === undefined ? await resolveFrom(spec.from, ctx) : { kind: 'hf-files', files: fromFiles };
+  const outputType = outputTypeFor(options.quantize, from.kind === 'hf-folder' || from.kind === 'hf-files');
+  const adapters: (AdapterSource | { kind: 'peft-files'; files: UploadedFile[] })[] = [];
   for (const a of spec.adapters) adapters.push(await resolveAdapter(a, ctx));
+  if (adapterFiles !== undefined) adapters.push({ kind: 'peft-files', files: adapterFiles });
 
   await ctx.withWriteLock(async () => {
     const put = async (source: GgufSource, mediaType: string): Promise<Layer> => {
@@ -111,15 +145,36 @@ export async function createModel(
       const { rootfs: _rootfs, ...rest } = base.config;
       config = rest;
       baseParams = base.parameters;
-    } else if (from.kind === 'hf-folder') {
-      const converted = await convertFolder(ctx, from.path, outputType ?? 'F16', progress);
+    } else if (from.kind === 'hf-folder' || from.kind === 'hf-files') {
+      const type = outputType ?? 'F16';
+      const converted =
+        from.kind === 'hf-folder'
+          ? await convertFolder(ctx, from.path, type, progress)
+          : await withUploadedFolder(ctx.blobs, from.files, (dir) =>
+              convertFolder(ctx, dir, type, progress, name.model),
+            );
       layers = [{ mediaType: LayerMediaType.model, digest: converted.digest, size: converted.size }];
       config = converted.config;
     } else {
       layers = [await put(from, LayerMediaType.model)];
       config = configFor(from);
     }
-    for (const a of adapters) layers.push(await put(a, LayerMediaType.adapter));
+    let base: LoraBase | undefined;
+    for (const a of adapters) {
+      if (a.kind === 'file' || a.kind === 'blob') {
+        layers.push(await put(a, LayerMediaType.adapter));
+        continue;
+      }
+      base ??= await loraBase(ctx, layers, spec.from);
+      const b = base;
+      const r =
+        a.kind === 'peft-folder'
+          ? await convertAdapter(ctx, a.path, b, progress)
+          : await withUploadedFolder(ctx.blobs, a.files, (dir) =>
+              convertAdapter(ctx, dir, b, progress, `${name.model}-adapter`),
+            );
+      layers.push({ mediaType: LayerMediaType.adapter, digest: r.digest, size: r.size });
+    }
     const replace = async (mediaType: string, data: string): Promise<void> => {
       layers = layers.filter((l) => l.mediaType !== mediaType);
       layers.push(await putText(mediaType, data));
@@ -178,24 +233,65 @@ async function convertFolder(
   path: string,
   outputType: OutputType,
   progress: (p: CreateProgress) => void,
+  name?: string,
 ): Promise<PutResult & { config: ModelConfig }> {
   const temp = tempPathIn(ctx.blobs.dir, 'convert.gguf');
   try {
-    let lastPercent = -1;
     progress({ status: 'converting model', total: 0, completed: 0 });
     await convertHfModel(path, temp, {
       outputType,
-      onProgress: (completed, total) => {
-        const percent = total ? Math.floor((completed / total) * 100) : 100;
-        if (percent === lastPercent) return;
-        lastPercent = percent;
-        progress({ status: 'converting model', total, completed });
-      },
+      ...(name === undefined ? {} : { name }),
+      onProgress: percentProgress('converting model', progress),
     });
     const described = describeGguf(await readGguf(temp));
     const r = await copyFile(ctx, temp, progress);
     announce(progress, r);
     return { ...r, config: configFor(described) };
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+// Progress events at most once per percent.
+function percentProgress(
+  status: string,
+  progress: (p: CreateProgress) => void,
+): (completed: number, total: number) => void {
+  let lastPercent = -1;
+  return (completed, total) => {
+    const percent = total ? Math.floor((completed / total) * 100) : 100;
+    if (percent === lastPercent) return;
+    lastPercent = percent;
+    progress({ status, total, completed });
+  };
+}
+
+// The base a PEFT adapter is converted for: the model layer already stored (copied, linked or converted).
+async function loraBase(ctx: CreateContext, layers: Layer[], label: string): Promise<LoraBase> {
+  const model = layers.find((l) => l.mediaType === LayerMediaType.model);
+  if (model === undefined)
+    throw new AppError('INVALID_REQUEST', `FROM ${label} has no model layer to convert the adapter for`);
+  return { gguf: await readGguf(ctx.blobs.path(model.digest)), label };
+}
+
+/** Converts a PEFT adapter folder for `base` into a temp file in the blob directory and stores it as a blob. */
+async function convertAdapter(
+  ctx: CreateContext,
+  path: string,
+  base: LoraBase,
+  progress: (p: CreateProgress) => void,
+  name?: string,
+): Promise<PutResult> {
+  const temp = tempPathIn(ctx.blobs.dir, 'adapter.gguf');
+  try {
+    progress({ status: 'converting adapter', total: 0, completed: 0 });
+    await convertPeftAdapter(path, temp, base, {
+      ...(name === undefined ? {} : { name }),
+      onProgress: percentProgress('converting adapter', progress),
+    });
+    const r = await copyFile(ctx, temp, progress);
+    announce(progress, r);
+    return r;
   } finally {
     await rm(temp, { force: true });
   }

@@ -1,13 +1,14 @@
 /**
  * Resolving what `FROM` and `ADAPTER` name, before anything is written: a GGUF file path (absolute, `~/…`, or
  * relative to the Modelfile's directory), a `sha256:` blob already in the store, (FROM only) a Hugging Face model
- * folder (a directory with config.json, converted to GGUF by create), or (FROM only) an existing model. Files are
- * validated as GGUF here, so a bad file fails the create with nothing written.
+ * folder (a directory with config.json, converted to GGUF by create), (ADAPTER only) a PEFT LoRA folder
+ * (adapter_config.json, converted against the base model by create), or (FROM only) an existing model. Files
+ * are validated here (GGUF headers, the adapter config), so a bad file fails the create with nothing written.
  */
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { isHfModelFolder } from '../convert/index.js';
+import { isHfModelFolder, isPeftAdapterFolder, readPeftConfig } from '../convert/index.js';
 import { AppError, tryParseModelName } from '../core/index.js';
 import { describeGguf, type GgufFile, type ModelDetails, readGguf } from '../gguf/index.js';
 import { normalizeDigest } from '../lib/index.js';
@@ -19,6 +20,9 @@ import type { StoredModel } from './stored-model.js';
 export type GgufSource =
   | { kind: 'file'; path: string; gguf: GgufFile; described: ModelDetails }
   | { kind: 'blob'; digest: string; gguf: GgufFile; described: ModelDetails };
+
+/** What ADAPTER resolved to: a GGUF LoRA, or a PEFT folder to convert for the base model. */
+export type AdapterSource = GgufSource | { kind: 'peft-folder'; path: string };
 
 /** What FROM resolved to: a GGUF, a Hugging Face folder to convert, or an existing model. */
 export type FromSource =
@@ -71,8 +75,15 @@ export async function resolveFrom(value: string, ctx: SourceContext): Promise<Fr
   return source;
 }
 
-/** Resolve an ADAPTER value: a GGUF LoRA adapter file or blob. */
-export async function resolveAdapter(value: string, ctx: SourceContext): Promise<GgufSource> {
+/** Resolve an ADAPTER value: a GGUF LoRA adapter file or blob, or a PEFT adapter folder (config checked now). */
+export async function resolveAdapter(value: string, ctx: SourceContext): Promise<AdapterSource> {
+  if (ctx.allowFiles && !/^sha256[:-]/.test(value)) {
+    const path = expandPath(value, ctx.baseDir);
+    if (await isPeftAdapterFolder(path)) {
+      await readPeftConfig(path);
+      return { kind: 'peft-folder', path };
+    }
+  }
   const source = await resolveGguf('ADAPTER', value, ctx);
   if (source === undefined) throw notFound('ADAPTER', value, expandPath(value, ctx.baseDir));
   if (!source.described.isAdapter) {
@@ -108,19 +119,10 @@ async function resolveGguf(what: string, value: string, ctx: SourceContext): Pro
     if (isNotFound(err)) return undefined;
     throw new AppError('FILE_NOT_FOUND', `${what} ${value}: cannot read ${path}`, { cause: err });
   }
-  if (
-    !isFile &&
-    what === 'ADAPTER' &&
-    (await stat(resolve(path, 'adapter_config.json')).catch(() => undefined))
-  )
-    throw new AppError(
-      'INVALID_MODEL_FOLDER',
-      `ADAPTER ${value}: converting a safetensors (PEFT) LoRA adapter is not supported yet; convert it to GGUF first`,
-    );
   if (!isFile)
     throw new AppError(
       'FILE_NOT_FOUND',
-      `${what} ${value}: ${path} is not a regular file (expected a GGUF file${what === 'FROM' ? ', or a Hugging Face model folder with config.json' : ''})`,
+      `${what} ${value}: ${path} is not a regular file (expected a GGUF file, or ${what === 'FROM' ? 'a Hugging Face model folder with config.json' : 'a PEFT adapter folder with adapter_config.json and adapter_model.safetensors'})`,
     );
   const gguf = await readGguf(path);
   return { kind: 'file', path, gguf, described: describeGguf(gguf) };

@@ -13,8 +13,11 @@ import type { MessageRole, Modelfile, ModelfileInstruction } from './modelfile.j
 const INSTRUCTIONS = ['from', 'parameter', 'template', 'system', 'adapter', 'license', 'message'] as const;
 const ROLES: readonly MessageRole[] = ['system', 'user', 'assistant'];
 
-/** Parse Modelfile text. Requires exactly one `FROM`. */
-export function parseModelfile(input: string): Modelfile {
+/**
+ * Parse Modelfile text. Requires exactly one `FROM`, unless `requireFrom` is false (the model comes from uploaded
+ * files, Ollama's create `files` map); then at most one.
+ */
+export function parseModelfile(input: string, options: { requireFrom?: boolean } = {}): Modelfile {
   const text = input.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   const s = new Scanner(text);
   const instructions: ModelfileInstruction[] = [];
@@ -69,7 +72,7 @@ export function parseModelfile(input: string): Modelfile {
       instructions.push({ kind, value, line });
     }
   }
-  if (!instructions.some((i) => i.kind === 'from'))
+  if (options.requireFrom !== false && !instructions.some((i) => i.kind === 'from'))
     throw s.fail({ line: 1, column: 1 }, 'no FROM instruction');
   return { instructions };
 }

@@ -28,7 +28,10 @@ export function report(name: string, figures: Record<string, unknown>): void {
     .join(' ');
   process.stderr.write(`[chaos:${MODE}] ${name}: ${line}\n`);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, `${MODE}-${name}.json`), `${JSON.stringify({ mode: MODE, ...figures }, null, 2)}\n`);
+  writeFileSync(
+    join(RESULTS, `${MODE}-${name}.json`),
+    `${JSON.stringify({ mode: MODE, ...figures }, null, 2)}\n`,
+  );
 }
 
 const round = (v: number) => (Number.isInteger(v) ? v : Math.round(v * 100) / 100);
@@ -83,7 +86,11 @@ export function childPids(pid = process.pid): number[] {
 }
 
 /** Poll `check` until it is true or `ms` passes (then throw with `what`). */
-export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

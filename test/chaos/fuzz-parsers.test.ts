@@ -81,7 +81,11 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** One edit of a valid file: overwrite bytes, write a u32/u64 at an offset, or truncate. */
 const edit = fc.oneof(
-  fc.record({ kind: fc.constant('bytes' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('bytes' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
   fc.record({
     kind: fc.constant('u32' as const),
     at: fc.nat(),
@@ -101,7 +105,8 @@ function applyEdits(valid: Buffer, limit: number, edits: Edit[]): Buffer {
   for (const e of edits) {
     const at = e.at % limit; // mostly inside header/metadata/tensor infos, where parsing happens
     if (e.kind === 'cut') out = out.subarray(0, at);
-    else if (e.kind === 'bytes') out.set(e.bytes.subarray(0, Math.max(0, out.length - at)), Math.min(at, out.length));
+    else if (e.kind === 'bytes')
+      out.set(e.bytes.subarray(0, Math.max(0, out.length - at)), Math.min(at, out.length));
     else if (e.kind === 'u32' && at + 4 <= out.length) out.writeUInt32LE(e.value >>> 0, at);
     else if (e.kind === 'u64' && at + 8 <= out.length) out.writeBigUInt64LE(e.value, at);
   }
@@ -113,11 +118,15 @@ describe('fuzz: GGUF reader', () => {
     const outcomes: Record<string, number> = {};
     const started = Date.now();
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), fc.array(edit, { minLength: 1, maxLength: 4 }), async (useTiny, edits) => {
-        const [valid, limit] = useTiny ? [tiny, headerEnd.tiny + 64] : [sample, headerEnd.sample + 64];
-        const code = await parseOutcome(applyEdits(valid, limit, edits), ['INVALID_GGUF']);
-        outcomes[code] = (outcomes[code] ?? 0) + 1;
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        async (useTiny, edits) => {
+          const [valid, limit] = useTiny ? [tiny, headerEnd.tiny + 64] : [sample, headerEnd.sample + 64];
+          const code = await parseOutcome(applyEdits(valid, limit, edits), ['INVALID_GGUF']);
+          outcomes[code] = (outcomes[code] ?? 0) + 1;
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     // The mutations must actually reach the checks, not only produce files that still parse.
@@ -158,7 +167,14 @@ describe('fuzz: GGUF reader', () => {
     );
     // Special files are refused, not read forever.
     for (const path of ['/dev/zero', '/dev/null', '/proc/self/status', dir, join(dir, 'missing')]) {
-      const err = await within(readGguf(path).then(() => undefined, (e: unknown) => e), PARSE_MS, path);
+      const err = await within(
+        readGguf(path).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        PARSE_MS,
+        path,
+      );
       expect(err, path).toBeInstanceOf(AppError);
       expect(['INVALID_GGUF', 'FILE_NOT_FOUND']).toContain((err as AppError).code);
     }
@@ -169,21 +185,37 @@ describe('fuzz: GGUF reader', () => {
 const modelfileText = (() => {
   const value = fc.oneof(
     fc.string(),
-    fc.constantFrom('"', '"""', '""', '"a b"', '"""x\n"y"\n"""', '../../etc/passwd', '/dev/zero', '\u0000', '\uFEFF'),
+    fc.constantFrom(
+      '"',
+      '"""',
+      '""',
+      '"a b"',
+      '"""x\n"y"\n"""',
+      '../../etc/passwd',
+      '/dev/zero',
+      '\u0000',
+      '\uFEFF',
+    ),
     fc.string({ unit: 'binary' }),
     fc.string({ unit: fc.constantFrom('"', '\n', ' ', '\t', 'a', '\\', '#', '\r') }),
   );
   const line = fc.oneof(
-    fc.tuple(fc.constantFrom('TEMPLATE', 'SYSTEM', 'ADAPTER', 'LICENSE', 'template', 'system'), value).map(
-      ([k, v]) => `${k} ${v}`,
-    ),
+    fc
+      .tuple(fc.constantFrom('TEMPLATE', 'SYSTEM', 'ADAPTER', 'LICENSE', 'template', 'system'), value)
+      .map(([k, v]) => `${k} ${v}`),
     fc
       .tuple(
         fc.constantFrom('num_ctx', 'stop', 'temperature', 'seed', 'num_predict', 'bogus', ''),
-        fc.oneof(value, fc.double().map(String), fc.constantFrom('1e999', '-1', 'NaN', 'true', '99999999999999999999')),
+        fc.oneof(
+          value,
+          fc.double().map(String),
+          fc.constantFrom('1e999', '-1', 'NaN', 'true', '99999999999999999999'),
+        ),
       )
       .map(([k, v]) => `PARAMETER ${k} ${v}`),
-    fc.tuple(fc.constantFrom('user', 'assistant', 'system', 'tool', ''), value).map(([r, v]) => `MESSAGE ${r} ${v}`),
+    fc
+      .tuple(fc.constantFrom('user', 'assistant', 'system', 'tool', ''), value)
+      .map(([r, v]) => `MESSAGE ${r} ${v}`),
     fc.string().map((s) => `# ${s}`),
   );
   // Mostly one FROM first (the parser requires exactly one), so most inputs get past the first line.
@@ -225,8 +257,20 @@ describe('fuzz: model-name parser', () => {
   const hostile = fc.oneof(
     fc.string(),
     fc.string({ unit: 'binary' }),
-    fc.string({ unit: fc.constantFrom('a', '.', '/', ':', '\\', '_', '-', '%', '~', '@', ' ', '\u0000', '1') }),
-    fc.constantFrom('../../etc/passwd', '..', '.', '/etc/passwd', 'a/../../b', 'a:..', 'C:\\x', 'a/b/c/d', 'x'.repeat(700)),
+    fc.string({
+      unit: fc.constantFrom('a', '.', '/', ':', '\\', '_', '-', '%', '~', '@', ' ', '\u0000', '1'),
+    }),
+    fc.constantFrom(
+      '../../etc/passwd',
+      '..',
+      '.',
+      '/etc/passwd',
+      'a/../../b',
+      'a:..',
+      'C:\\x',
+      'a/b/c/d',
+      'x'.repeat(700),
+    ),
   );
   it('refuses only with INVALID_MODEL_NAME; accepted names have safe path segments and round-trip', () => {
     let accepted = 0;

@@ -67,7 +67,13 @@ const SEEDS: Record<string, Record<string, unknown>> = {
   'POST /api/push': { model: '127.0.0.1:1/x/y', insecure: true, stream: false },
   'POST /api/pulls': { model: '127.0.0.1:1/x/y', insecure: true },
   'POST /api/blobs/:digest': { not: 'a blob' },
-  'POST /api/profiles': { name: 'p1', model: 'tiny', system: 's', options: { temperature: 1 }, keep_alive: '5m' },
+  'POST /api/profiles': {
+    name: 'p1',
+    model: 'tiny',
+    system: 's',
+    options: { temperature: 1 },
+    keep_alive: '5m',
+  },
   'PATCH /api/profiles/:name': { system: 'x' },
   'DELETE /api/profiles/:name': {},
   'POST /api/profiles/:name/start': {},
@@ -129,7 +135,16 @@ const hostileString = fc.oneof(
   fc.constantFrom(...TRAVERSAL),
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('\ud800', '\udfff', '😀'.repeat(1000), 'x'.repeat(70_000), '<script>', 'null', '-1', '1e999'),
+  fc.constantFrom(
+    '\ud800',
+    '\udfff',
+    '😀'.repeat(1000),
+    'x'.repeat(70_000),
+    '<script>',
+    'null',
+    '-1',
+    '1e999',
+  ),
 );
 const deep = fc.record({
   depth: fc.integer({ min: 100, max: 20_000 }),
@@ -145,7 +160,10 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** How a body is mangled: a field replaced or added, nested fields of `options`, raw text edits, or whole bodies. */
 const mutation = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('set' as const), key: fc.nat(), value: hostileValue }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('set' as const), key: fc.nat(), value: hostileValue }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -174,11 +192,24 @@ const mutation = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('raw' as const),
-      text: fc.constantFrom('1e999', '-1e999', '{', '[1,', '"\\ud800"', '\u0000', 'NaN', '{"model":1e999}', ''),
+      text: fc.constantFrom(
+        '1e999',
+        '-1e999',
+        '{',
+        '[1,',
+        '"\\ud800"',
+        '\u0000',
+        'NaN',
+        '{"model":1e999}',
+        '',
+      ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('badutf8' as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('big' as const), mib: fc.integer({ min: 1, max: 6 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('big' as const), mib: fc.integer({ min: 1, max: 6 }) }),
+  },
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
@@ -213,7 +244,11 @@ function mangle(seed: Record<string, unknown>, m: Mutation): string | Uint8Array
       const bytes = Buffer.from(JSON.stringify({ ...body, model: 'tiny\u0001', prompt: 'ab' }));
       const quote = bytes.indexOf('"ab"');
       const at = quote >= 0 ? quote + 1 : m.at % Math.max(1, bytes.length);
-      return Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]), bytes.subarray(at)]);
+      return Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+        bytes.subarray(at),
+      ]);
     }
     case 'big':
       // Large but under the 32 MiB body limit: a prompt/content/model of several MiB.
@@ -240,7 +275,12 @@ interface Outcome {
 }
 
 /** Send one request and check the answer; returns a problem description instead of throwing. */
-async function exchange(t: TestApp, key: string, path: string, body: string | Uint8Array | undefined): Promise<Outcome> {
+async function exchange(
+  t: TestApp,
+  key: string,
+  path: string,
+  body: string | Uint8Array | undefined,
+): Promise<Outcome> {
   const method = key.split(' ')[0]!;
   const abort = new AbortController();
   const res = await t.app.request(path, {
@@ -257,8 +297,10 @@ async function exchange(t: TestApp, key: string, path: string, body: string | Ui
     return { status };
   }
   const text = await res.text();
-  if (status >= 500 && !ALLOWED_5XX.has(status)) return { status, problem: `status ${status}: ${text.slice(0, 300)}` };
-  if (/internal server error/i.test(text)) return { status, problem: `internal error in body: ${text.slice(0, 300)}` };
+  if (status >= 500 && !ALLOWED_5XX.has(status))
+    return { status, problem: `status ${status}: ${text.slice(0, 300)}` };
+  if (/internal server error/i.test(text))
+    return { status, problem: `internal error in body: ${text.slice(0, 300)}` };
   if (status >= 400) {
     if (!STATUSES.has(status)) return { status, problem: `status ${status} is not in the error catalogue` };
     if (!type.includes('application/json')) return { status, problem: `error with content-type ${type}` };
@@ -276,7 +318,8 @@ async function exchange(t: TestApp, key: string, path: string, body: string | Ui
         : dialect === 'openai'
           ? typeof (err as { code?: unknown })?.code === 'string' &&
             (err as { code: string }).code in errorCatalog
-          : (json as { type?: unknown }).type === 'error' && typeof (err as { message?: unknown })?.message === 'string';
+          : (json as { type?: unknown }).type === 'error' &&
+            typeof (err as { message?: unknown })?.message === 'string';
     if (!ok) return { status, problem: `error body not in the ${dialect} shape: ${text.slice(0, 200)}` };
   }
   return { status };
@@ -314,7 +357,11 @@ describe('fuzz: every route of the route table', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...keys), mutation, PARAMS, async (key, m, param) => {
         const path = fillPath(key.split(' ')[1]!, param);
-        const outcome = await within(exchange(t, key, path, mangle(SEEDS[key]!, m)), 30_000, `${key} ${m.kind}`);
+        const outcome = await within(
+          exchange(t, key, path, mangle(SEEDS[key]!, m)),
+          30_000,
+          `${key} ${m.kind}`,
+        );
         statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
         expect(outcome.problem, `${key} (${path}) after ${m.kind}`).toBeUndefined();
       }),

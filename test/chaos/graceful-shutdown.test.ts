@@ -15,9 +15,10 @@ import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { runnerPids, report, until, within } from './chaos.js';
 import { lastLine, openStream } from './streams.js';
 
-// Short on purpose: a generation of the tiny model stops at its context length (~2k tokens, a few seconds on
-// one thread), so the "long" request must still be running when the grace ends.
-const GRACE_MS = 1_500;
+const GRACE_MS = 8_000;
+const SHORT_TOKENS = 1_000;
+// A generation stops at the context length: 16k tokens keep the "long" request running well past the grace.
+const CONTEXT = 16_384;
 let home: string;
 let modelPath: string;
 
@@ -41,57 +42,53 @@ const accepts = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-async function startWithModel(): Promise<{ server: ServerProcess; pid: number; tokensPerSecond: number }> {
+async function startWithModel(): Promise<{ server: ServerProcess; pid: number }> {
   const server = await spawnServer({
     CORRAL_HOME: home,
     CORRAL_SHUTDOWN_GRACE: `${GRACE_MS}ms`,
     CORRAL_NUM_PARALLEL: '2',
     CORRAL_THREADS: '1',
+    CORRAL_CONTEXT_LENGTH: String(CONTEXT),
   });
   const client = new Client({ baseUrl: server.url });
   await client.create({ model: 'tiny', modelfile: `FROM ${modelPath}\n` });
-  // Calibrate on the wall clock of a streamed generation, as the requests below will run.
-  const started = Date.now();
-  const warm = await openStream(server.url, '/api/generate', {
-    model: 'tiny',
-    prompt: 'hi',
-    options: { num_predict: 2000, temperature: 0 },
-  });
-  const done = lastLine(await warm.text);
-  expect(done).toMatchObject({ done: true });
-  const tokensPerSecond = Number(done.eval_count) / ((Date.now() - started) / 1000);
+  await client.generate({ model: 'tiny', prompt: 'hi', stream: false, options: { num_predict: 8 } });
   expect((await client.ps()).models).toHaveLength(1);
   // The runner's pid: the server's only runner process.
   const pids = runnerPids(server.child.pid!);
   expect(pids).toHaveLength(1);
-  return { server, pid: pids[0]!, tokensPerSecond };
+  return { server, pid: pids[0]! };
 }
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'corral-chaos-shutdown-'));
-  modelPath = await tinyModelPath({ eos: 'never' });
+  modelPath = await tinyModelPath({ eos: 'never', contextLength: CONTEXT });
 }, 120_000);
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('graceful shutdown', () => {
   it('refuses new connections, finishes short requests, cancels long ones after the grace, exits 0', async () => {
-    const { server, pid, tokensPerSecond } = await startWithModel();
-    // One generation well inside the grace, one that runs to the context length (seconds).
-    // With two generations sharing one thread each runs at about half speed: ~0.5 s of tokens takes ~1 s.
-    const shortTokens = Math.max(20, Math.round(tokensPerSecond * 0.5));
+    const { server, pid } = await startWithModel();
+    // One generation well inside the grace, one that runs to the context length (16k tokens: many seconds).
+    // The short one goes first: a second generation of the same model only starts when the first ends (see
+    // docs/reliability.md, open findings), so the long one is in flight but waiting at SIGTERM.
     const short = await openStream(server.url, '/api/generate', {
       model: 'tiny',
       prompt: 'a',
-      options: { num_predict: shortTokens, temperature: 0 },
+      options: { num_predict: SHORT_TOKENS, temperature: 0 },
     });
-    const long = await openStream(server.url, '/api/generate', {
+    // SIGTERM early in the short generation (lines are text chunks, fewer than tokens), whatever the speed of
+    // this machine right now.
+    await until(() => short.lines() >= 20, 10_000, 'the short generation to be under way');
+    const longOpened = openStream(server.url, '/api/generate', {
       model: 'tiny',
       prompt: 'b',
       options: { num_predict: 10_000_000, temperature: 0 },
     });
-    await Promise.all([short.first, long.first]);
+    await new Promise((r) => setTimeout(r, 100)); // the long request is sent and in flight
     let shortEnded = false;
     void short.text.then(() => (shortEnded = true));
+    const linesAtSigterm = short.lines();
 
     const t0 = Date.now();
     expect(shortEnded, 'the short generation is still running at SIGTERM').toBe(false);
@@ -103,8 +100,11 @@ describe('graceful shutdown', () => {
     const shortMs = Date.now() - t0;
     expect(lastLine(shortText)).toMatchObject({ done: true });
     expect(shortMs).toBeLessThan(GRACE_MS);
-    expect(shortMs, 'the short generation really ran on after SIGTERM').toBeGreaterThan(200);
+    expect(short.lines() - linesAtSigterm, 'most of the short generation ran after SIGTERM').toBeGreaterThan(
+      short.lines() / 2,
+    );
 
+    const long = await within(longOpened, GRACE_MS, 'the long generation to start');
     const longText = await within(long.text, GRACE_MS + 5_000, 'the long generation');
     const longMs = Date.now() - t0;
     expect(lastLine(longText).error, longText.slice(-300)).toMatch(/cancelled by the server shutting down/);
@@ -118,7 +118,8 @@ describe('graceful shutdown', () => {
       graceMs: GRACE_MS,
       refusedAfterMs: refusedAfter,
       shortDoneMs: shortMs,
-      shortTokens,
+      shortTokens: SHORT_TOKENS,
+      shortLinesAfterSigterm: short.lines() - linesAtSigterm,
       longCancelledMs: longMs,
       exitMs,
     });

@@ -4,6 +4,8 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 export interface OpenStream {
   req: ClientRequest;
   res: IncomingMessage;
+  /** Complete lines received so far (tokens, for NDJSON generation). */
+  lines(): number;
   /** Resolves with the first body chunk. */
   first: Promise<string>;
   /** Resolves with the whole body when the server ends it; rejects when the connection breaks. */
@@ -34,7 +36,7 @@ export function openStream(url: string, path: string, body: unknown, agent = fal
         res.once('aborted', () => fail(new Error('response aborted')));
       });
       text.catch(() => undefined); // callers that stop reading early never await it
-      resolve({ req, res, first, text });
+      resolve({ req, res, first, text, lines: () => all.split('\n').length - 1 });
     });
     req.end(JSON.stringify(body));
   });

@@ -39,13 +39,21 @@ export async function loadModel(path: string): Promise<LlamaModel> {
   return (await testLlama()).loadModel({ modelPath: path });
 }
 
-/** Greedy tokens after `prompt` (BOS prepended when the model asks for it), and the logits of the first step. */
+/**
+ * Greedy tokens after `prompt` (BOS prepended when the model asks for it), and the logits of the first step;
+ * with `lora`, that GGUF LoRA adapter is applied at scale 1.
+ */
 export async function greedy(
   model: LlamaModel,
   prompt: string,
   count: number,
+  lora?: string,
 ): Promise<{ tokens: Token[]; firstProbs: Map<Token, number> | undefined }> {
-  const context = await model.createContext({ contextSize: 256, threads: THREADS });
+  const context = await model.createContext({
+    contextSize: 256,
+    threads: THREADS,
+    ...(lora === undefined ? {} : { lora: { adapters: [{ filePath: lora, scale: 1 }] } }),
+  });
   try {
     const out: Token[] = [];
     let firstProbs: Map<Token, number> | undefined;

@@ -85,11 +85,11 @@ describe('bandwidth limit', () => {
     console.info(`2 MB/s limit: ${registry.bytesServed()} bytes in ${seconds.toFixed(2)} s = ${rate} B/s`);
     expect(rate).toBeGreaterThan(limit * 0.9);
     expect(rate).toBeLessThan(limit * 1.1);
-    // Smooth: no second of the pull moved much more than a second's worth (progress counts written bytes,
-    // flushed every 200 ms, so a window may hold a little extra).
+    // Smooth: no burst. Any two seconds of the pull moved about two seconds' worth (progress counts written
+    // bytes, flushed every 200 ms per part and sampled every 100 ms, so a window may hold some extra).
     for (const [t, completed] of samples) {
-      const later = samples.find(([u]) => u >= t + 1000);
-      if (later) expect(later[1] - completed).toBeLessThan(limit * 1.35);
+      const later = samples.find(([u]) => u >= t + 2000);
+      if (later) expect(later[1] - completed).toBeLessThan(2 * limit * 1.3);
     }
     expect(readFileSync(store.blobPath(digest)).equals(data)).toBe(true);
   });

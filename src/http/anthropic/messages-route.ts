@@ -5,11 +5,12 @@
 import { Hono } from 'hono';
 import { anthropicMessagesRequestSchema } from '../../api/index.js';
 import type { AppDeps } from '../app-deps.js';
+import { callerOf } from '../auth-context.js';
 import { anthropicErrorBody } from '../errors.js';
 import { randomId } from '../openai/translate-shared.js';
 import { parseBody } from '../parse-body.js';
 import { typedSseFormat } from '../sse-format.js';
-import { streamResponse } from '../stream-response.js';
+import { streamChatEvents } from '../stream-chat-events.js';
 import { fromMessagesRequest } from './translate-request.js';
 import { toMessage } from './translate-response.js';
 import { MessageStreamEvents } from './translate-stream.js';
@@ -22,20 +23,11 @@ export function messagesRoute({ inference, log }: AppDeps): Hono {
   app.post('/v1/messages', async (c) => {
     const plan = fromMessagesRequest(await parseBody(c, anthropicMessagesRequestSchema));
     if (!plan.stream) {
-      const result = await inference.chat(plan.input, { signal: c.req.raw.signal });
+      const result = await inference.chat(plan.input, { signal: c.req.raw.signal, ...callerOf(c) });
       return c.json(toMessage(result, randomId('msg_')));
     }
     const events = new MessageStreamEvents(randomId('msg_'), plan.input.model);
-    return streamResponse(
-      c.req.raw,
-      anthropicSseFormat,
-      async (emit, signal) => {
-        const onText = (text: string) => events.text(text).forEach(emit);
-        const result = await inference.chat(plan.input, { signal, onText });
-        events.finish(result).forEach(emit);
-      },
-      (err) => log.warn({ err }, 'generation failed after streaming began'),
-    );
+    return streamChatEvents(c, { inference, log }, plan.input, anthropicSseFormat, events);
   });
 
   return app;

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { InferenceResult } from '../../core/index.js';
+import { sampleInferenceResult } from '../../core/inference/testing.js';
 import { toMessage } from './translate-response.js';
 import { MessageStreamEvents } from './translate-stream.js';
 
-const result: InferenceResult = {
-  text: 'Hello',
-  toolCalls: [],
-  doneReason: 'stop',
-  promptTokens: 5,
-  promptCachedTokens: 2,
-  promptEvalMs: 1,
-  evalTokens: 3,
-  evalMs: 1,
-  model: 'tiny',
-  createdAt: new Date(0),
-  loadMs: 0,
-  totalMs: 2,
-};
+const result = sampleInferenceResult();
 const ids = () => {
   let n = 0;
   return () => `toolu_${++n}`;

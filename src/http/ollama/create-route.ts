@@ -19,16 +19,30 @@ import { ndjsonFormat, streamResponse } from '../stream-response.js';
 
 type CreateBody = ReturnType<typeof createRequestSchema.parse>;
 
+const UPLOADED_LABEL = 'uploaded-files';
+
+/**
+ * Whether a `files`/`adapters` map holds a Hugging Face safetensors folder (config.json, adapter_config.json or
+ * `*.safetensors` among the names): the store converts those; any other map names GGUF files.
+ */
+export function isSafetensorsFileMap(files: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.keys(files ?? {}).some(
+    (n) => n === 'config.json' || n === 'adapter_config.json' || n.endsWith('.safetensors'),
+  );
+}
+
 /** The structured fields as Modelfile instructions (they come after, and so override, a `modelfile` text). */
 export function structuredInstructions(req: CreateBody): ModelfileInstruction[] {
   const out: ModelfileInstruction[] = [];
-  const files = Object.values(req.files ?? {});
+  // Safetensors folders travel as CreateOptions.fromFiles/adapterFiles, not as FROM/ADAPTER values.
+  const files = isSafetensorsFileMap(req.files) ? [] : Object.values(req.files ?? {});
   if (files.length > 1) {
     throw new AppError('INVALID_REQUEST', 'files: only one GGUF file per model is supported');
   }
   const from = req.from ?? files[0];
   if (from !== undefined) out.push({ kind: 'from', value: from });
-  for (const digest of Object.values(req.adapters ?? {})) out.push({ kind: 'adapter', value: digest });
+  const adapters = isSafetensorsFileMap(req.adapters) ? [] : Object.values(req.adapters ?? {});
+  for (const digest of adapters) out.push({ kind: 'adapter', value: digest });
   if (req.template !== undefined) out.push({ kind: 'template', value: req.template });
   if (req.system !== undefined) out.push({ kind: 'system', value: req.system });
   for (const [key, value] of Object.entries(req.parameters ?? {})) {
@@ -48,10 +62,21 @@ export function createRoute({ store, log }: AppDeps): Hono {
   const app = new Hono();
   app.post('/api/create', async (c) => {
     const req = await parseBody(c, createRequestSchema);
+    const fromFiles = isSafetensorsFileMap(req.files) ? req.files : undefined;
+    const adapterFiles = isSafetensorsFileMap(req.adapters) ? req.adapters : undefined;
+    const requireFrom = fromFiles === undefined && req.from === undefined && req.files === undefined;
     const instructions = [
-      ...(req.modelfile === undefined ? [] : parseModelfile(req.modelfile).instructions),
+      ...(req.modelfile === undefined ? [] : parseModelfile(req.modelfile, { requireFrom }).instructions),
       ...structuredInstructions(req),
     ];
+    if (fromFiles !== undefined) {
+      if (instructions.some((i) => i.kind === 'from'))
+        throw new AppError(
+          'INVALID_REQUEST',
+          'give either a Hugging Face folder in "files" or a FROM, not both',
+        );
+      instructions.unshift({ kind: 'from', value: UPLOADED_LABEL }); // a label: the store converts `fromFiles`
+    }
     if (!instructions.some((i) => i.kind === 'from')) {
       throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
     }
@@ -66,6 +91,8 @@ export function createRoute({ store, log }: AppDeps): Hono {
         allowFiles,
         link: req.link,
         quantize: req.quantize,
+        ...(fromFiles === undefined ? {} : { fromFiles }),
+        ...(adapterFiles === undefined ? {} : { adapterFiles }),
         onProgress: emit,
       });
     if (req.stream === false) {

@@ -2,9 +2,10 @@
 import { Hono } from 'hono';
 import { openaiResponsesRequestSchema } from '../../api/index.js';
 import type { AppDeps } from '../app-deps.js';
+import { callerOf } from '../auth-context.js';
 import { parseBody } from '../parse-body.js';
 import { typedSseFormat } from '../sse-format.js';
-import { streamResponse } from '../stream-response.js';
+import { streamChatEvents } from '../stream-chat-events.js';
 import { ResponseStreamEvents } from './translate-responses-stream.js';
 import { fromResponsesRequest, toResponse, type ResponseContext } from './translate-responses.js';
 import { randomId, unixSeconds } from './translate-shared.js';
@@ -21,20 +22,12 @@ export function responsesRoute({ inference, log }: AppDeps): Hono {
       echo: plan.echo,
     };
     if (!plan.stream) {
-      const result = await inference.chat(plan.input, { signal: c.req.raw.signal });
+      const result = await inference.chat(plan.input, { signal: c.req.raw.signal, ...callerOf(c) });
       return c.json(toResponse(result, ctx));
     }
     const events = new ResponseStreamEvents(ctx);
-    return streamResponse(
-      c.req.raw,
-      typedSseFormat((err) => events.fail(err)),
-      async (emit, signal) => {
-        const onText = (text: string) => events.text(text).forEach(emit);
-        const result = await inference.chat(plan.input, { signal, onText });
-        events.finish(result).forEach(emit);
-      },
-      (err) => log.warn({ err }, 'generation failed after streaming began'),
-    );
+    const format = typedSseFormat((err) => events.fail(err));
+    return streamChatEvents(c, { inference, log }, plan.input, format, events);
   });
 
   return app;

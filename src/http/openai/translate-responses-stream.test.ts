@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { openaiResponsesRequestSchema } from '../../api/index.js';
-import { AppError, type InferenceResult } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
+import { sampleInferenceResult } from '../../core/inference/testing.js';
 import { ResponseStreamEvents } from './translate-responses-stream.js';
 import { fromResponsesRequest, toResponse, type ResponseContext } from './translate-responses.js';
 
-const result: InferenceResult = {
-  text: 'Hello',
-  toolCalls: [],
-  doneReason: 'stop',
-  promptTokens: 5,
-  promptCachedTokens: 2,
-  promptEvalMs: 1,
-  evalTokens: 3,
-  evalMs: 1,
-  model: 'tiny',
-  createdAt: new Date(0),
-  loadMs: 0,
-  totalMs: 2,
-};
+const result = sampleInferenceResult();
 const request = openaiResponsesRequestSchema.parse({ model: 'tiny', input: 'Hi' });
 const ctx: ResponseContext = {
   id: 'resp_1',

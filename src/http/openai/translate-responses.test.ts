@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { sampleInferenceResult } from '../../core/inference/testing.js';
 import { openaiResponsesRequestSchema, type OpenAIResponsesRequest } from '../../api/index.js';
-import { isAppError, type InferenceResult } from '../../core/index.js';
+import { isAppError } from '../../core/index.js';
 import { fromResponsesRequest, toResponse, type ResponseContext } from './translate-responses.js';
 
 const request = (extra: object): OpenAIResponsesRequest =>
@@ -174,20 +175,7 @@ describe('fromResponsesRequest', () => {
   });
 });
 
-const result: InferenceResult = {
-  text: 'Hello',
-  toolCalls: [],
-  doneReason: 'stop',
-  promptTokens: 5,
-  promptCachedTokens: 2,
-  promptEvalMs: 1,
-  evalTokens: 3,
-  evalMs: 1,
-  model: 'tiny',
-  createdAt: new Date(0),
-  loadMs: 0,
-  totalMs: 2,
-};
+const result = sampleInferenceResult();
 
 const ctx: ResponseContext = {
   id: 'resp_1',

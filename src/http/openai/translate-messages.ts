@@ -58,7 +58,7 @@ function fromToolCall(call: OpenAIRequestToolCall, field: string): ToolCall {
 }
 
 /** `arguments` must hold a JSON object; an empty string (sent by some clients for no arguments) means `{}`. */
-function parseArguments(text: string, field: string): Record<string, unknown> {
+export function parseArguments(text: string, field: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let value: unknown;
   try {

@@ -5,6 +5,7 @@
  */
 import type { ResponsesInputContent, ResponsesInputItem } from '../../api/index.js';
 import type { ChatMessage } from '../../core/index.js';
+import { parseArguments } from './translate-messages.js';
 import { invalidField } from './translate-shared.js';
 
 const REFUSED_PARTS = {
@@ -69,19 +70,4 @@ function textOf(content: string | ResponsesInputContent[], field: string): strin
       throw invalidField(`${field}.${j}`, REFUSED_PARTS[part.type]);
     })
     .join('\n');
-}
-
-/** `arguments` must hold a JSON object; an empty string means `{}`. */
-function parseArguments(text: string, field: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw invalidField(field, `not valid JSON (${(err as Error).message})`, err);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidField(field, 'must be a JSON object');
-  }
-  return value as Record<string, unknown>;
 }

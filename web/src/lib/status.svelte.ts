@@ -32,9 +32,9 @@ export class Status {
     }
   }
 
-  /** (Re)loads the page's data; a success clears the error an earlier failure left. */
-  async load(): Promise<void> {
-    if (await this.attempt(this.fetch)) this.error = undefined;
+  /** (Re)loads the page's data (or runs `task`, another load); a success clears the error a failure left. */
+  async load(task: () => Promise<void> = this.fetch): Promise<void> {
+    if (await this.attempt(task)) this.error = undefined;
   }
 
   /** An action: clears the error, runs `task`, then on success sets the notice and reloads. */

@@ -55,7 +55,9 @@ function configFromBase(base: LoraBase, arch: string): HfConfig {
   };
 }
 
-function pairTensors(folder: SafetensorsFolder): Map<string, { a?: SafetensorsTensor; b?: SafetensorsTensor }> {
+function pairTensors(
+  folder: SafetensorsFolder,
+): Map<string, { a?: SafetensorsTensor; b?: SafetensorsTensor }> {
   const pairs = new Map<string, { a?: SafetensorsTensor; b?: SafetensorsTensor }>();
   for (const t of folder.tensors.values()) {
     const m = LORA_NAME.exec(t.name);

@@ -32,7 +32,9 @@ export async function isPeftAdapterFolder(dir: string): Promise<boolean> {
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0);
+  return (
+    value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0)
+  );
 }
 
 /** Reads and checks `<dir>/adapter_config.json`; `INVALID_MODEL_FOLDER` naming the file on any problem. */

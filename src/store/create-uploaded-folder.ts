@@ -38,9 +38,15 @@ export async function checkUploadedFiles(
       );
     const digest = normalizeDigest(value);
     if (digest === undefined)
-      throw new AppError('INVALID_REQUEST', `${field}: ${name}: ${JSON.stringify(value)} is not a sha256 digest`);
+      throw new AppError(
+        'INVALID_REQUEST',
+        `${field}: ${name}: ${JSON.stringify(value)} is not a sha256 digest`,
+      );
     if (!(await blobs.has(digest)))
-      throw new AppError('BLOB_NOT_FOUND', `${field}: ${name}: blob ${digest} is not in the store (upload it first)`);
+      throw new AppError(
+        'BLOB_NOT_FOUND',
+        `${field}: ${name}: blob ${digest} is not in the store (upload it first)`,
+      );
     out.push({ name, digest });
   }
   if (!out.some((f) => f.name === required))

@@ -93,6 +93,9 @@ const GET_QUERIES: Record<string, string[]> = {
   'GET /api/blobs/:digest': [],
 };
 
+/** `HEAD /api/blobs/:digest` as Ollama answers it (served by the GET handler): a bare 200/404, no body. */
+const BARE_STATUS = new Set(['GET /api/blobs/:digest']);
+
 /** Streams that never end on their own (server-sent events): only the headers are checked. */
 const ENDLESS = new Set(['GET /api/pulls/events']);
 
@@ -301,7 +304,10 @@ async function exchange(
     return { status, problem: `status ${status}: ${text.slice(0, 300)}` };
   if (/internal server error/i.test(text))
     return { status, problem: `internal error in body: ${text.slice(0, 300)}` };
-  if (status >= 400) {
+  if (status >= 400 && BARE_STATUS.has(key)) {
+    if (status !== 404 && status !== 400)
+      return { status, problem: `status ${status} for an existence check` };
+  } else if (status >= 400) {
     if (!STATUSES.has(status)) return { status, problem: `status ${status} is not in the error catalogue` };
     if (!type.includes('application/json')) return { status, problem: `error with content-type ${type}` };
     let json: unknown;

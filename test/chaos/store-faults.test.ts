@@ -69,7 +69,7 @@ describe('SIGKILL during delete', () => {
       }
     }
     report('sigkill-delete', { rounds: kills, outcomes });
-  });
+  }, 300_000);
 });
 
 /** Mount a tmpfs of `size` at a fresh directory; undefined when mounting is not allowed here. */

@@ -63,7 +63,7 @@ describe('create with ADAPTER a PEFT folder', () => {
       // F32 throughout; llama.cpp computes W·x + s·B·(A·x) where the reference has (W + s·B·A)·x, so logits
       // differ in the last bits only, and greedy tokens of these prompts agree exactly.
       for (const prompt of ['Once upon a time', 'The capital of France is']) {
-        const withLora = await greedy(plain, prompt, 12, model!.adapterPaths[0]!);
+        const withLora = await greedy(plain, prompt, 12, model!.adapterPaths[0]);
         const reference = await greedy(merged, prompt, 12);
         const without = await greedy(plain, prompt, 12);
         expect(withLora.tokens.length).toBeGreaterThan(0);
@@ -116,7 +116,10 @@ describe('create with ADAPTER a PEFT folder', () => {
     await mkdir(join(dir, 'empty'));
     await expect(
       store.create('bad', `FROM ${baseGguf}\nADAPTER ./empty\n`, { baseDir: dir }),
-    ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('adapter_config.json') });
+    ).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
+      message: expect.stringContaining('adapter_config.json'),
+    });
     await rm(join(dir, 'empty'), { recursive: true });
   });
 });

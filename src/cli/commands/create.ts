@@ -64,7 +64,8 @@ async function folderFiles(dir: string, adapter: boolean): Promise<string[]> {
   // With an index, exactly the shards it names (the converter's rule); else every *.safetensors file.
   const shards = present.has('model.safetensors.index.json')
     ? Object.values(
-        (JSON.parse(await readFile(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {},
+        (JSON.parse(await readFile(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ??
+          {},
       )
     : [...present].filter((n) => n.endsWith('.safetensors'));
   return [...names, ...new Set(shards)];
@@ -116,10 +117,13 @@ async function uploadReferencedFiles(
         continue;
       }
       if (existsSync(path) && statSync(path).isDirectory()) {
-        if (link) out.instructions.push({ ...i, value: path }); // converted by the server from where it is
+        if (link)
+          out.instructions.push({ ...i, value: path }); // converted by the server from where it is
         else if (i.kind === 'from') out.files = await uploadFolder(client, path, false, progress);
         else if (out.adapters !== undefined)
-          throw new UsageError('only one ADAPTER folder can be uploaded per create (convert the others first)');
+          throw new UsageError(
+            'only one ADAPTER folder can be uploaded per create (convert the others first)',
+          );
         else out.adapters = await uploadFolder(client, path, true, progress);
         continue;
       }

@@ -3,6 +3,9 @@ import { AppError } from '../errors.js';
 import { estimateMemory } from './estimate-memory.js';
 import type { AcquireRequest, SchedulerOptions } from './types.js';
 
+/** The largest time a JavaScript Date holds, in ms since the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
 const isCount = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
 
 /** Throws `RangeError` listing every invalid option: options come from validated config, so this is a bug. */
@@ -47,7 +50,12 @@ export function checkRequest(
       details: { problems },
     });
   }
+  // Negative means forever (Ollama); so does a keep-alive past what a Date can hold (±8.64e15 ms): without
+  // this, `keep_alive: 9007199254740994` made the expiry an Invalid Date and the request a 500 (issue #10,
+  // test/chaos/fuzz-routes.test.ts).
   const keepAliveMs =
-    request.keepAliveMs !== undefined && request.keepAliveMs < 0 ? Infinity : request.keepAliveMs;
+    request.keepAliveMs !== undefined && (request.keepAliveMs < 0 || request.keepAliveMs > MAX_DATE_MS / 2)
+      ? Infinity
+      : request.keepAliveMs;
   return { request: { ...request, keepAliveMs }, bytes };
 }

@@ -8,7 +8,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type QueueResponse } from '../../src/api/index.js';
+import { Client } from '../../src/api/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { openFds, percentile, report, rssMiB, runnerPids, scale, until, within } from './chaos.js';
@@ -34,7 +34,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const queueEmpty = async () => ((await client.queue()) as QueueResponse).requests.length === 0;
+const queueEmpty = async () => (await client.queue()).requests.length === 0;
 
 /** After a disconnect: the queue drains, the same runner answers a normal request promptly. */
 async function assertHealthy(runner: number, what: string): Promise<void> {

@@ -55,7 +55,7 @@ async function startWithModel(): Promise<{ server: ServerProcess; pid: number }>
   await client.generate({ model: 'tiny', prompt: 'hi', stream: false, options: { num_predict: 8 } });
   expect((await client.ps()).models).toHaveLength(1);
   // The runner's pid: the server's only runner process.
-  const pids = runnerPids(server.child.pid!);
+  const pids = runnerPids(server.child.pid);
   expect(pids).toHaveLength(1);
   return { server, pid: pids[0]! };
 }

@@ -58,29 +58,45 @@ export function structuredInstructions(req: CreateBody): ModelfileInstruction[] 
   return out;
 }
 
+/**
+ * The Modelfile a create request amounts to, and the uploaded Hugging Face folders (`files` / `adapters` maps
+ * naming safetensors files) that the store converts; with a model folder, the Modelfile's FROM is a label.
+ */
+export function createModelfile(req: CreateBody): {
+  modelfile: string;
+  fromFiles?: Record<string, string>;
+  adapterFiles?: Record<string, string>;
+} {
+  const fromFiles = isSafetensorsFileMap(req.files) ? req.files : undefined;
+  const adapterFiles = isSafetensorsFileMap(req.adapters) ? req.adapters : undefined;
+  const requireFrom = fromFiles === undefined && req.from === undefined && req.files === undefined;
+  const instructions = [
+    ...(req.modelfile === undefined ? [] : parseModelfile(req.modelfile, { requireFrom }).instructions),
+    ...structuredInstructions(req),
+  ];
+  if (fromFiles !== undefined) {
+    if (instructions.some((i) => i.kind === 'from'))
+      throw new AppError(
+        'INVALID_REQUEST',
+        'give either a Hugging Face folder in "files" or a FROM, not both',
+      );
+    instructions.unshift({ kind: 'from', value: UPLOADED_LABEL }); // a label: the store converts `fromFiles`
+  }
+  if (!instructions.some((i) => i.kind === 'from')) {
+    throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
+  }
+  return {
+    modelfile: renderModelfile({ instructions }),
+    ...(fromFiles === undefined ? {} : { fromFiles }),
+    ...(adapterFiles === undefined ? {} : { adapterFiles }),
+  };
+}
+
 export function createRoute({ store, log }: AppDeps): Hono {
   const app = new Hono();
   app.post('/api/create', async (c) => {
     const req = await parseBody(c, createRequestSchema);
-    const fromFiles = isSafetensorsFileMap(req.files) ? req.files : undefined;
-    const adapterFiles = isSafetensorsFileMap(req.adapters) ? req.adapters : undefined;
-    const requireFrom = fromFiles === undefined && req.from === undefined && req.files === undefined;
-    const instructions = [
-      ...(req.modelfile === undefined ? [] : parseModelfile(req.modelfile, { requireFrom }).instructions),
-      ...structuredInstructions(req),
-    ];
-    if (fromFiles !== undefined) {
-      if (instructions.some((i) => i.kind === 'from'))
-        throw new AppError(
-          'INVALID_REQUEST',
-          'give either a Hugging Face folder in "files" or a FROM, not both',
-        );
-      instructions.unshift({ kind: 'from', value: UPLOADED_LABEL }); // a label: the store converts `fromFiles`
-    }
-    if (!instructions.some((i) => i.kind === 'from')) {
-      throw new AppError('INVALID_REQUEST', 'neither "from" nor "files" nor a Modelfile FROM was given');
-    }
-    const modelfile = renderModelfile({ instructions });
+    const { modelfile, fromFiles, adapterFiles } = createModelfile(req);
     // Files on the server's disk are the admin's business; others upload blobs (as `corral create` does).
     const role = principalOf(c).role;
     const allowFiles = role !== undefined && allows(role, 'admin');

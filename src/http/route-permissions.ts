@@ -15,6 +15,8 @@ export interface RouteSpec {
   /** Audit action; routes that change state have one. */
   audit?: string;
   target?: AuditTarget;
+  /** A watch stream that stays open for minutes: it does not hold a concurrent-request slot of its caller. */
+  watch?: true;
 }
 
 const model = { body: ['model', 'name'] } as const;
@@ -76,7 +78,7 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'GET /v1/models/*': { permission: 'models:read' },
   'GET /api/blobs/:digest': { permission: 'models:read' },
   'GET /api/pulls': { permission: 'system:read' },
-  'GET /api/pulls/events': { permission: 'system:read' },
+  'GET /api/pulls/events': { permission: 'system:read', watch: true },
 
   // Changing models.
   'POST /api/create': { permission: 'models:write', audit: 'model.create', target: model },

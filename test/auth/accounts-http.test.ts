@@ -193,6 +193,14 @@ describe.each(testDatabases)('accounts on $kind', (database) => {
       expect((await t.app.request('/api/tags', { headers: bearer(single) })).status).toBe(429);
       await held.text();
       expect((await t.app.request('/api/tags', { headers: bearer(single) })).status).toBe(200);
+
+      // a watch stream (pull events) stays open for minutes without holding the caller's only slot
+      const watcher = (await t.auth.accounts.createKey({ name: 'watch', role: 'viewer', maxConcurrent: 1 }))
+        .token;
+      const events = await t.app.request('/api/pulls/events', { headers: bearer(watcher) });
+      expect(events.status).toBe(200);
+      expect((await t.app.request('/api/tags', { headers: bearer(watcher) })).status).toBe(200);
+      await events.body?.cancel();
     },
   );
 

@@ -50,7 +50,7 @@ export function authorize(options: AuthorizeOptions): MiddlewareHandler {
     try {
       await next();
     } finally {
-      if (principal.limits.concurrent > 0) c.res = whenBodyDone(c.res, release);
+      if (principal.limits.concurrent > 0 && spec.watch !== true) c.res = whenBodyDone(c.res, release);
       else release();
     }
     if (spec.audit !== undefined) {

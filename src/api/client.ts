@@ -7,6 +7,7 @@ import { parseSse } from '../lib/sse.js';
 import { ApiError } from './api-error.js';
 import type {
   AuditResponse,
+  BootstrapRequest,
   CreatedKey,
   CreateKeyRequest,
   CreateUserRequest,
@@ -298,6 +299,11 @@ export class Client {
   /** Sign in: `kind: 'key'` returns a new API key for the CLI; `kind: 'session'` a console cookie. */
   login(req: LoginRequest): Promise<CreatedKey | { user: UserInfo; expires_at: string }> {
     return this.json('POST', '/api/auth/login', req);
+  }
+
+  /** Create the first admin with the server's one-time token; signs in with a session cookie. */
+  async bootstrap(req: BootstrapRequest): Promise<void> {
+    await this.request('POST', '/api/auth/bootstrap', req);
   }
 
   /** End this client's session, or revoke the API key it presents. */

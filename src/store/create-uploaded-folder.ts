@@ -58,12 +58,17 @@ export async function checkUploadedFiles(
 }
 
 /** Runs `fn` on a temporary folder of links to the uploaded blobs; the folder is removed afterwards. */
+/** Where upload folders live: `<models>/tmp`, emptied when the store opens (a crash may leave some). */
+export function uploadRoot(blobs: BlobStore): string {
+  return join(dirname(blobs.dir), 'tmp');
+}
+
 export async function withUploadedFolder<T>(
   blobs: BlobStore,
   files: readonly UploadedFile[],
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
-  const root = join(dirname(blobs.dir), 'tmp');
+  const root = uploadRoot(blobs);
   await mkdir(root, { recursive: true });
   const dir = await mkdtemp(join(root, 'upload-'));
   try {

@@ -414,8 +414,12 @@ describe('ModelStore: blobs', () => {
     expect((await checkStoreConsistency(root)).tempFiles).toEqual([]);
 
     for (const p of stale) await writeFile(p, 'partial');
+    const upload = join(root, 'tmp', 'upload-crashed'); // an upload folder left by a crash mid-conversion
+    await mkdir(upload, { recursive: true });
+    await writeFile(join(upload, 'config.json'), '{}');
     await store.close();
     store = await ModelStore.open(root);
+    expect(await readdir(root)).not.toContain('tmp');
     const report = await checkStoreConsistency(root);
     expect(report).toMatchObject({ ok: true, tempFiles: [], manifests: 1 });
     expect(await store.get('tiny')).toBeDefined();

@@ -9,6 +9,7 @@
  * pull leases), so a sweep never removes a blob a manifest is about to name. One process owns a store: opening
  * it removes temp files left by a previous (crashed) process.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AppError,
@@ -21,6 +22,7 @@ import {
 } from '../core/index.js';
 import { BlobStore, type PutResult } from './blob-store.js';
 import { type CreateOptions, createModel } from './create-model.js';
+import { uploadRoot } from './create-uploaded-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ManifestStore, type StoredManifest } from './manifest-store.js';
 import { RwLock } from './rw-lock.js';
@@ -74,6 +76,8 @@ export class ModelStore {
     const stale = [...(await store.#blobs.staleTempFiles()), ...(await store.#manifests.tempFiles())];
     await removeFiles(stale);
     if (stale.length > 0) store.#log.info({ root, files: stale.length }, 'removed stale temp files');
+    // Upload folders hold only links to blobs; any left by a crash mid-conversion are garbage.
+    await rm(uploadRoot(store.#blobs), { recursive: true, force: true });
     return store;
   }
 

@@ -30,7 +30,7 @@ describe('SIGKILL during delete', () => {
   it('leaves the store consistent at every kill point; survivors still work after a restart', async () => {
     const models = join(home, 'models');
     // Kill points from "before the first delete" to "around the last" (a delete takes a few ms).
-    const delays = scale(1, 0) ? [0, 8, 20, 45] : [0, 2, 5, 8, 12, 16, 20, 30, 45, 60, 90, 150];
+    const delays = scale(1, 0) ? [0, 12, 16, 45] : [0, 2, 5, 8, 12, 16, 20, 30, 45, 60, 90, 150];
     const kills = delays.length;
     const outcomes: string[] = [];
     for (let round = 0; round < kills; round++) {

@@ -70,8 +70,8 @@ describe('graceful shutdown', () => {
   it('refuses new connections, finishes short requests, cancels long ones after the grace, exits 0', async () => {
     const { server, pid } = await startWithModel();
     // One generation well inside the grace, one that runs to the context length (16k tokens: many seconds).
-    // The short one goes first: a second generation of the same model only starts when the first ends (see
-    // docs/reliability.md, open findings), so the long one is in flight but waiting at SIGTERM.
+    // The short one goes first and the long one is sent while it streams, so at SIGTERM both are in flight
+    // (running side by side, or the long one still queued: the test holds either way).
     const short = await openStream(server.url, '/api/generate', {
       model: 'tiny',
       prompt: 'a',

@@ -57,6 +57,11 @@ export async function connectPostgres(url: string, log: Logger): Promise<Kysely<
   const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000 });
   // Without a listener, an idle client losing its connection (server restart) crashes the process.
   pool.on('error', (err) => log.warn({ err, database: where }, 'database connection lost'));
+  // A checked-out client (between the queries of a request) losing its connection emits 'error' on itself, not
+  // on the pool: without this listener that, too, would crash the process. Its pending queries still reject.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ err, database: where }, 'database connection lost'));
+  });
   try {
     const client = await pool.connect();
     client.release();

@@ -15,6 +15,11 @@ export interface TestPostgres {
   url: string;
   /** Fast shutdown, then delete the data directory. Idempotent. */
   stop(): Promise<void>;
+  /** Stop the server but keep its data (an outage); `resume()` starts it again on the same port. */
+  pause(): void;
+  resume(): void;
+  /** Kill the server as a crash would (immediate shutdown: recent commits may be lost; do not resume). */
+  crash(): void;
 }
 
 /** Where initdb/pg_ctl live, or why PostgreSQL cannot be used here. */
@@ -92,13 +97,26 @@ export async function startPostgres(bindir: string): Promise<TestPostgres> {
     throw new Error(`test PostgreSQL did not start: ${stderr}${log}`, { cause: err });
   }
   let stopped = false;
+  let paused = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']); // fast: the test server runs with synchronous_commit off
+      paused = true;
+    },
+    crash: () => {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      paused = true;
+    },
+    resume: () => {
+      run('pg_ctl', ['-D', data, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
+      paused = false;
+    },
     stop() {
       if (stopped || !started) return Promise.resolve();
       stopped = true;
       try {
-        run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+        if (!paused) run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

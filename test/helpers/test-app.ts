@@ -108,7 +108,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     log: silentLogger,
     version: '9.9.9-test',
     metrics,
-    readiness: [storeWritableCheck(config.models), ...(options.readiness ?? [])],
+    readiness: [
+      storeWritableCheck(config.models),
+      { name: 'database', check: () => db.ping() },
+      ...(options.readiness ?? []),
+    ],
     pullMonitor,
     logs,
     consoleDir: options.consoleDir,

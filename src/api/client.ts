@@ -58,6 +58,7 @@ import type {
   ShowResponse,
   VersionResponse,
 } from './ollama-models.js';
+import type { OpenAIRerankRequest, OpenAIRerankResponse, RerankRequest, RerankResponse } from './rerank.js';
 
 export interface ClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:11434`. */
@@ -204,6 +205,16 @@ export class Client {
 
   embed(req: EmbedRequest): Promise<EmbedResponse> {
     return this.json('POST', '/api/embed', req);
+  }
+
+  /** Relevance scores of `documents` for `query` with a reranker model, best first. */
+  rerank(req: RerankRequest): Promise<RerankResponse> {
+    return this.json('POST', '/api/rerank', req);
+  }
+
+  /** The same through `POST /v1/rerank`, in the Jina / Cohere / llama.cpp server shape. */
+  rerankV1(req: OpenAIRerankRequest): Promise<OpenAIRerankResponse> {
+    return this.json('POST', '/v1/rerank', req);
   }
 
   /** Load a model now; `keep_alive: -1` pins it. */

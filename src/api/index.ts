@@ -7,3 +7,4 @@ export * from './ollama-inference.js';
 export * from './openai.js';
 export * from './anthropic.js';
 export * from './openai-responses.js';
+export * from './rerank.js';

@@ -143,6 +143,10 @@ export interface Metrics {
   prompt_eval_duration: number;
   eval_count: number;
   eval_duration: number;
+  /** Corral, with a draft model (speculative decoding): draft tokens the model checked. */
+  draft_tokens?: number;
+  /** Corral, with a draft model: draft tokens the model accepted (`draft_accepted_tokens / draft_tokens`: acceptance). */
+  draft_accepted_tokens?: number;
 }
 
 /** A generated token's log probability (Ollama's `logprobs` entries). */
@@ -231,7 +235,7 @@ export interface QueueResponse {
   requests: Array<{
     id: string;
     model: string;
-    kind: 'generate' | 'chat' | 'embed';
+    kind: 'generate' | 'chat' | 'embed' | 'rerank';
     state: 'waiting' | 'running';
     /** API key or user name of the sender, when auth identifies one. */
     client: string | null;

@@ -72,3 +72,18 @@ export interface EmbedOutput {
   loadMs: number;
   totalMs: number;
 }
+
+/** Reranking: score each document's relevance to `query` with a reranker (cross-encoder) model. */
+export interface RerankInput extends InputBase {
+  query: string;
+  documents: string[];
+}
+
+export interface RerankOutput {
+  model: string;
+  /** One score per document, in input order, each in [0, 1]. */
+  scores: number[];
+  promptTokens: number;
+  loadMs: number;
+  totalMs: number;
+}

@@ -19,6 +19,19 @@ export interface RunnerLoadSpec {
   gpu: 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
   /** Memory-map the weights (default true). */
   useMmap: boolean;
+  /** Speculative decoding: a smaller model with the same vocabulary drafts tokens that this model verifies. */
+  draft?: DraftSpec;
+}
+
+/**
+ * A draft model for speculative decoding (Modelfile `PARAMETER draft_model`). Greedy output is the same with and
+ * without it; only speed changes.
+ */
+export interface DraftSpec {
+  /** Absolute path of the draft model's GGUF file. */
+  modelPath: string;
+  /** Stop drafting when the draft's token probability is below this (`PARAMETER draft_p_min`, 0 to 1). */
+  minConfidence: number;
 }
 
 /** Facts a runner reports once its model is loaded. */
@@ -124,6 +137,10 @@ export interface GenerateResult {
   evalMs: number;
   /** Present when the request asked for `logprobs`: one entry per generated token of `text`. */
   logprobs?: TokenLogprob[];
+  /** With a draft model: draft tokens the model checked (accepted + rejected). */
+  draftTokens?: number;
+  /** With a draft model: draft tokens the model accepted; `draftAcceptedTokens / draftTokens` is the acceptance rate. */
+  draftAcceptedTokens?: number;
 }
 
 /** Embedding request: one vector per input. */
@@ -135,6 +152,19 @@ export interface EmbedRequest {
 
 export interface EmbedResult {
   embeddings: number[][];
+  promptTokens: number;
+}
+
+/** Reranking request: how relevant each document is to the query (a cross-encoder reads each pair). */
+export interface RerankRequest {
+  query: string;
+  documents: string[];
+}
+
+export interface RerankResult {
+  /** One relevance score per document, in input order: a probability in [0, 1] (sigmoid of the model's logit). */
+  scores: number[];
+  /** Tokens evaluated over all (query, document) pairs. */
   promptTokens: number;
 }
 
@@ -160,6 +190,8 @@ export interface Runner {
     handlers: { signal?: AbortSignal; onText?: (text: string) => void },
   ): Promise<GenerateResult>;
   embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult>;
+  /** Relevance scores of documents for a query; `INVALID_REQUEST` when the model has no ranking head. */
+  rerank(request: RerankRequest, signal?: AbortSignal): Promise<RerankResult>;
   /** Count the tokens of a text as the model tokenizes it. */
   tokenize(text: string): Promise<number[]>;
   /** The text of model tokens; `INVALID_REQUEST` for ids outside the vocabulary. */

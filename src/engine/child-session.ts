@@ -10,6 +10,8 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type GenerateResult,
+  type RerankRequest,
+  type RerankResult,
   type RunnerLoadInfo,
   type RunnerLoadSpec,
 } from '../core/index.js';
@@ -31,6 +33,7 @@ export interface SessionEngine {
     handlers: { signal?: AbortSignal; onText?: (text: string) => void },
   ): Promise<GenerateResult>;
   embed(request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResult>;
+  rerank(request: RerankRequest, signal?: AbortSignal): Promise<RerankResult>;
   tokenize(text: string): number[];
   detokenize(tokens: number[]): string;
   close(): Promise<void>;
@@ -119,6 +122,9 @@ export class ChildSession {
             id,
             body: { op: 'embed', result: await engine.embed(body.request, signal) },
           });
+        } else if (body.op === 'rerank') {
+          const result = await engine.rerank(body.request, signal);
+          this.#send({ type: 'done', id, body: { op: 'rerank', result } });
         } else if (body.op === 'tokenize') {
           this.#send({ type: 'done', id, body: { op: 'tokenize', tokens: engine.tokenize(body.text) } });
         } else {

@@ -13,6 +13,8 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type Logger,
+  type RerankRequest,
+  type RerankResult,
   type Runner,
   type RunnerExit,
   type RunnerLoadInfo,
@@ -157,6 +159,12 @@ export class ForkedRunner implements Runner {
     if (signal?.aborted) throw new AppError('CANCELLED', 'embedding cancelled');
     const body = await this.#call({ op: 'embed', request }, signal);
     return (body as Extract<DoneBody, { op: 'embed' }>).result;
+  }
+
+  async rerank(request: RerankRequest, signal?: AbortSignal): Promise<RerankResult> {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'reranking cancelled');
+    const body = await this.#call({ op: 'rerank', request }, signal);
+    return (body as Extract<DoneBody, { op: 'rerank' }>).result;
   }
 
   async detokenize(tokens: number[]): Promise<string> {

@@ -3,7 +3,7 @@
  * IPC channel. Versioned: the child says `hello` with its {@link PROTOCOL_VERSION} first, and the parent refuses a
  * child that speaks another. Every message is validated on receipt with the zod schemas below, in both directions.
  *
- * Parent → child: `load`, `request` (generate | embed | tokenize | detokenize), `cancel`, `ping`, `shutdown`.
+ * Parent → child: `load`, `request` (generate | embed | rerank | tokenize | detokenize), `cancel`, `ping`, `shutdown`.
  * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
  */
 import { z } from 'zod';
@@ -14,6 +14,8 @@ import {
   type ErrorCode,
   type GenerateRequest,
   type GenerateResult,
+  type RerankRequest,
+  type RerankResult,
   type RunnerLoadInfo,
   type RunnerLoadSpec,
 } from '../core/index.js';
@@ -33,6 +35,7 @@ const loadSpec: z.ZodType<RunnerLoadSpec> = z.object({
   threads: z.number().int().positive(),
   gpu: z.enum(['auto', 'cpu', 'cuda', 'vulkan', 'metal']),
   useMmap: z.boolean(),
+  draft: z.object({ modelPath: z.string().min(1), minConfidence: z.number().min(0).max(1) }).optional(),
 });
 
 const toolCall = z.object({ name: z.string(), arguments: jsonObject });
@@ -86,6 +89,16 @@ const embedRequest: z.ZodType<EmbedRequest> = z.object({
   truncate: z.boolean(),
 });
 
+const rerankRequest: z.ZodType<RerankRequest> = z.object({
+  query: z.string(),
+  documents: z.array(z.string()),
+});
+
+const rerankResult: z.ZodType<RerankResult> = z.object({
+  scores: z.array(z.number()),
+  promptTokens: z.number(),
+});
+
 const tokenChoice = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()) });
 
 const generateResult: z.ZodType<GenerateResult> = z.object({
@@ -99,6 +112,8 @@ const generateResult: z.ZodType<GenerateResult> = z.object({
   evalTokens: z.number(),
   evalMs: z.number(),
   logprobs: z.array(tokenChoice.extend({ top: z.array(tokenChoice) })).optional(),
+  draftTokens: z.number().int().nonnegative().optional(),
+  draftAcceptedTokens: z.number().int().nonnegative().optional(),
 });
 
 const embedResult: z.ZodType<EmbedResult> = z.object({
@@ -132,6 +147,7 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
     body: z.discriminatedUnion('op', [
       z.object({ op: z.literal('generate'), request: generateRequest }),
       z.object({ op: z.literal('embed'), request: embedRequest }),
+      z.object({ op: z.literal('rerank'), request: rerankRequest }),
       z.object({ op: z.literal('tokenize'), text: z.string() }),
       z.object({ op: z.literal('detokenize'), tokens: z.array(z.number().int()) }),
     ]),
@@ -153,6 +169,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
     body: z.discriminatedUnion('op', [
       z.object({ op: z.literal('generate'), result: generateResult }),
       z.object({ op: z.literal('embed'), result: embedResult }),
+      z.object({ op: z.literal('rerank'), result: rerankResult }),
       z.object({ op: z.literal('tokenize'), tokens: z.array(z.number().int()) }),
       z.object({ op: z.literal('detokenize'), text: z.string() }),
     ]),

@@ -14,6 +14,7 @@ import { corsOrigins } from './middleware/cors-origins.js';
 import { hostCheck } from './middleware/host-check.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { requestLog } from './middleware/request-log.js';
+import { rerankRoutes } from './rerank-routes.js';
 import { authorize } from './middleware/authorize.js';
 import { auditRoutes } from './admin/audit-routes.js';
 import { authRoutes } from './admin/auth-routes.js';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', lifecycleRoutes(deps));
   app.route('/', queueRoutes(deps));
   app.route('/', tokenizeRoutes(deps));
+  app.route('/', rerankRoutes(deps)); // /api/rerank and /v1/rerank
 
   // OpenAI dialect.
   app.route('/', chatRoutes(deps));

@@ -64,6 +64,8 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'GET /api/queue': { permission: 'system:read' },
   'POST /api/tokenize': { permission: 'inference' },
   'POST /api/detokenize': { permission: 'inference' },
+  'POST /api/rerank': { permission: 'inference' },
+  'POST /v1/rerank': { permission: 'inference' },
   'DELETE /api/requests/:id': {
     permission: 'models:write',
     audit: 'request.cancel',

@@ -30,6 +30,13 @@ describe('Metrics', () => {
     const m = new Metrics({ processMetrics: false });
     m.generated('tiny:latest', { promptTokens: 7, evalTokens: 5, firstTokenMs: 120 });
     m.generated('tiny:latest', { promptTokens: 3, evalTokens: 0, firstTokenMs: undefined });
+    m.generated('spec:latest', {
+      promptTokens: 1,
+      evalTokens: 9,
+      draftTokens: 8,
+      draftAcceptedTokens: 6,
+      firstTokenMs: 10,
+    });
     m.modelLoaded('tiny:latest');
     m.modelLoadFailed('tiny:latest');
     m.runnerCrashed('tiny:latest');
@@ -42,6 +49,9 @@ describe('Metrics', () => {
     expect(sample(text, 'corral_model_loads_total', '{model="tiny:latest",result="ok"}')).toBe(1);
     expect(sample(text, 'corral_model_loads_total', '{model="tiny:latest",result="error"}')).toBe(1);
     expect(sample(text, 'corral_runner_crashes_total', model)).toBe(1);
+    expect(sample(text, 'corral_draft_tokens_total', '{model="spec:latest"}')).toBe(8);
+    expect(sample(text, 'corral_draft_accepted_tokens_total', '{model="spec:latest"}')).toBe(6);
+    expect(text).not.toContain('corral_draft_tokens_total{model="tiny:latest"}');
   });
 
   it('reads the scheduler gauges at scrape time and counts pulled bytes once', async () => {

@@ -64,6 +64,18 @@ export class Metrics implements InferenceObserver, SchedulerObserver, AsyncDispo
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  readonly #draftTokens = new Counter({
+    name: 'corral_draft_tokens_total',
+    help: 'Draft-model tokens checked by speculative decoding, by model (acceptance: accepted / this).',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly #draftAccepted = new Counter({
+    name: 'corral_draft_accepted_tokens_total',
+    help: 'Draft-model tokens accepted by speculative decoding, by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
   readonly #firstToken = new Histogram({
     name: 'corral_time_to_first_token_seconds',
     help: 'Time from a generation request reaching the scheduler (queue and load included) to its first text.',
@@ -137,6 +149,10 @@ export class Metrics implements InferenceObserver, SchedulerObserver, AsyncDispo
   generated(model: string, stats: GenerationStats): void {
     this.#promptTokens.inc({ model }, stats.promptTokens);
     this.#generatedTokens.inc({ model }, stats.evalTokens);
+    if (stats.draftTokens !== undefined) {
+      this.#draftTokens.inc({ model }, stats.draftTokens);
+      this.#draftAccepted.inc({ model }, stats.draftAcceptedTokens ?? 0);
+    }
     if (stats.firstTokenMs !== undefined) this.#firstToken.observe({ model }, stats.firstTokenMs / 1000);
   }
 

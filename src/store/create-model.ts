@@ -36,6 +36,7 @@ import {
   type SourceContext,
 } from './create-sources.js';
 import { checkUploadedFiles, type UploadedFile, withUploadedFolder } from './create-uploaded-folder.js';
+import { checkDraftForCreate } from './draft-model.js';
 import type { ModelDetails } from '../gguf/index.js';
 import type { ManifestStore } from './manifest-store.js';
 import { type Parameters } from './model-parameters.js';
@@ -117,6 +118,13 @@ export async function createModel(
   const adapters: (AdapterSource | { kind: 'peft-files'; files: UploadedFile[] })[] = [];
   for (const a of spec.adapters) adapters.push(await resolveAdapter(a, ctx));
   if (adapterFiles !== undefined) adapters.push({ kind: 'peft-files', files: adapterFiles });
+  // A draft model (speculative decoding) must exist and share the model's vocabulary: checked before writing,
+  // except for a converted model, whose GGUF exists only after conversion.
+  const params = from.kind === 'model' ? { ...from.model.parameters, ...spec.parameters } : spec.parameters;
+  const checkDraft = await checkDraftForCreate(name.display, params, (n) => ctx.getModel(n));
+  if (checkDraft && (from.kind === 'file' || from.kind === 'blob')) checkDraft(from.gguf);
+  if (checkDraft && from.kind === 'model' && from.model.modelPath !== undefined)
+    checkDraft(await readGguf(from.model.modelPath));
 
   await ctx.withWriteLock(async () => {
     const put = async (source: GgufSource, mediaType: string): Promise<Layer> => {
@@ -155,6 +163,7 @@ export async function createModel(
             );
       layers = [{ mediaType: LayerMediaType.model, digest: converted.digest, size: converted.size }];
       config = converted.config;
+      checkDraft?.(await readGguf(ctx.blobs.path(converted.digest)));
     } else {
       layers = [await put(from, LayerMediaType.model)];
       config = configFor(from);

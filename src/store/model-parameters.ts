@@ -11,7 +11,7 @@ export type ParamValue = number | boolean | string | string[];
 /** Parameters as stored in the params layer. */
 export type Parameters = Record<string, ParamValue>;
 
-type ParamType = 'int' | 'float' | 'bool' | 'strings';
+type ParamType = 'int' | 'float' | 'bool' | 'string' | 'strings';
 
 /** Every known parameter and its type. */
 export const PARAMETER_TYPES: Readonly<Record<string, ParamType>> = {
@@ -47,6 +47,9 @@ export const PARAMETER_TYPES: Readonly<Record<string, ParamType>> = {
   f16_kv: 'bool',
   logits_all: 'bool',
   vocab_only: 'bool',
+  // Corral: speculative decoding (docs/api.md); Ollama has no equivalent and ignores unknown parameters.
+  draft_model: 'string',
+  draft_p_min: 'float',
 };
 
 const INT = /^[+-]?\d+$/;
@@ -84,6 +87,7 @@ export function parseParameterValue(key: string, raw: string): number | boolean 
       if (b === undefined) throw bad('true or false');
       return b;
     }
+    case 'string':
     case 'strings':
       return raw;
   }

@@ -33,6 +33,7 @@ const engine: SessionEngine = {
     return { text, toolCalls: [], doneReason, promptTokens: 1, promptEvalMs: 0, evalTokens: 0, evalMs: 0 };
   },
   embed: () => Promise.resolve({ embeddings: [], promptTokens: 0 }),
+  rerank: (request) => Promise.resolve({ scores: request.documents.map(() => 0.5), promptTokens: 0 }),
   tokenize: (text) => [...text].map((c) => c.charCodeAt(0)),
   detokenize: (tokens) => tokens.map((t) => String(t)).join(' '),
   close: () => Promise.resolve(),

@@ -9,6 +9,10 @@ export interface GenerationStats {
   promptTokens: number;
   /** Tokens generated. */
   evalTokens: number;
+  /** With a draft model (speculative decoding): draft tokens checked by the model. */
+  draftTokens?: number;
+  /** With a draft model: draft tokens the model accepted. */
+  draftAcceptedTokens?: number;
   /**
    * Milliseconds from the request reaching the inference service (queueing and model load included) to the first
    * generated text; `undefined` when no text was produced.

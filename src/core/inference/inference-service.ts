@@ -10,6 +10,8 @@ import type {
   EmbedOutput,
   InferenceResult,
   RequestOptions,
+  RerankInput,
+  RerankOutput,
 } from '../inference-types.js';
 import type { Logger } from '../logger.js';
 import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
@@ -172,6 +174,34 @@ export class InferenceService {
     }
   }
 
+  /**
+   * Relevance scores of `documents` for `query`, in input order. A model without a ranking head is refused with
+   * `INVALID_REQUEST` before any runner is started.
+   */
+  async rerank(
+    input: RerankInput,
+    signal?: AbortSignal,
+    handlers: Omit<RunHandlers, 'signal' | 'onText'> = {},
+  ): Promise<RerankOutput> {
+    if (input.documents.length === 0) throw new AppError('INVALID_REQUEST', 'documents must not be empty');
+    const resolved = await this.resolve(input.model);
+    if (resolved.reranking !== true)
+      throw new AppError('INVALID_REQUEST', `model "${input.model}" does not support reranking`, {
+        details: { model: input.model },
+      });
+    return this.#tracked(input.model, 'rerank', { ...handlers, signal }, async (s, active) => {
+      const acquired = await this.#acquire(input.model, input.options, input.keepAliveMs, s);
+      active.running();
+      try {
+        const out = await acquired.lease.runner.rerank({ query: input.query, documents: input.documents }, s);
+        const totalMs = this.#now() - acquired.started;
+        return { model: input.model, ...out, loadMs: acquired.loadMs, totalMs };
+      } finally {
+        acquired.lease.release();
+      }
+    });
+  }
+
   /** Load a model without running anything (Ollama's empty prompt); resolves with the load time in ms. */
   async load(model: string, keepAliveMs: number | undefined, options: RequestOptions = {}): Promise<number> {
     const acquired = await this.#acquire(model, options, keepAliveMs, undefined);
@@ -223,7 +253,7 @@ export class InferenceService {
   /** Run `work` as a tracked request; an operator's cancel or a timeout surfaces as its own error. */
   async #tracked<T>(
     model: string,
-    kind: 'generate' | 'chat' | 'embed',
+    kind: 'generate' | 'chat' | 'embed' | 'rerank',
     handlers: RunHandlers,
     work: (signal: AbortSignal, active: ActiveRequest) => Promise<T>,
   ): Promise<T> {
@@ -261,6 +291,10 @@ export class InferenceService {
       this.#observe(acquired.model.name, {
         promptTokens: result.promptTokens,
         evalTokens: result.evalTokens,
+        ...(result.draftTokens !== undefined && {
+          draftTokens: result.draftTokens,
+          draftAcceptedTokens: result.draftAcceptedTokens ?? 0,
+        }),
         firstTokenMs: firstTextAt === undefined ? undefined : firstTextAt - acquired.started,
       });
       return {
@@ -302,6 +336,7 @@ export class InferenceService {
       displayName: model.name,
       modelPath: model.modelPath,
       adapters: model.adapters,
+      ...(model.draft && { draft: model.draft }),
       contextSize,
       estimate: model.memory,
       keepAliveMs: keepAliveMs ?? model.keepAliveMs,

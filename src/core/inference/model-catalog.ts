@@ -1,5 +1,5 @@
 /** The port through which inference finds a model by name; `src/store/model-catalog.ts` implements it. */
-import type { ChatMessage } from '../runner.js';
+import type { ChatMessage, DraftSpec } from '../runner.js';
 import type { ModelMemoryFacts } from '../scheduler/index.js';
 
 /** Everything inference needs to know about a stored model. */
@@ -11,6 +11,8 @@ export interface ResolvedModel {
   /** Absolute path of the GGUF weights. */
   modelPath: string;
   adapters: Array<{ path: string; scale: number }>;
+  /** The draft model (`PARAMETER draft_model`), checked to exist and share this model's vocabulary. */
+  draft?: DraftSpec;
   /** The Modelfile's PARAMETERs, in Ollama option names (`stop` is a list). */
   parameters: Record<string, number | boolean | string | string[]>;
   /** The Modelfile's TEMPLATE (Go template syntax), when it has one; otherwise the GGUF's Jinja template is used. */
@@ -25,6 +27,8 @@ export interface ResolvedModel {
   memory: ModelMemoryFacts;
   /** True for embedding-only models. */
   embeddingOnly: boolean;
+  /** True when the model has a ranking (classification) head and can serve `rerank`; absent means false. */
+  reranking?: boolean;
   /** How long to keep the model loaded when the request does not say (a saved profile's keep_alive). */
   keepAliveMs?: number;
 }

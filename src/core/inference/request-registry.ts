@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 /** What is known of a request when it arrives. */
 export interface RequestInfo {
   model: string;
-  kind: 'generate' | 'chat' | 'embed';
+  kind: 'generate' | 'chat' | 'embed' | 'rerank';
   /** Who sent it (API key or user name); `undefined` when unknown. */
   client?: string;
   /** Abort after this long (ms); 0 or absent: no limit. */

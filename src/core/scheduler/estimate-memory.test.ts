@@ -57,6 +57,14 @@ describe('estimateMemory', () => {
     expect(estimateMemory(input)).toBe(2048 * MiB + scores + RUNNER_BASE_BYTES);
   });
 
+  it('adds a draft model at the same context size and parallelism, the runner base counted once', () => {
+    const input = { ...llama2, weightsBytes: 3e9, contextSize: 2048, parallel: 2 };
+    const draft = { ...llama2, weightsBytes: 2e8, nLayer: 4 };
+    const alone = estimateMemory({ ...draft, contextSize: 2048, parallel: 2 });
+    expect(alone).toBe(2e8 + 2 * 4 * 4096 * 4096 * 2 + RUNNER_BASE_BYTES); // weights + KV of 4096 cells
+    expect(estimateMemory({ ...input, draft })).toBe(estimateMemory(input) + alone - RUNNER_BASE_BYTES);
+  });
+
   it('grows monotonically with context and parallelism', () => {
     const at = (contextSize: number, parallel: number): number =>
       estimateMemory({ ...llama2, batchSize: undefined, vocabSize: 32_000, contextSize, parallel });

@@ -31,6 +31,11 @@ export interface MemoryEstimateInput {
    * against the whole cache are materialised, and that term dominates at long contexts.
    */
   flashAttention?: boolean;
+  /**
+   * A draft model for speculative decoding, loaded in the same runner with a context of the same size and
+   * sequences: its weights, KV cache and buffers are added (the runner's base cost is counted once).
+   */
+  draft?: Omit<MemoryEstimateInput, 'contextSize' | 'parallel' | 'draft'>;
 }
 
 /** What a runner process costs before any model is loaded (Node.js + the llama.cpp binding), in bytes. */
@@ -53,7 +58,7 @@ const FLASH_COMPUTE_FACTOR = 16;
  * logits  = 4 × vocabSize × max(batch, parallel)                    llama_context::output_reserve
  * compute = 4 × batch × 16 × nEmbd                                  with flash attention (default)
  *         = 4 × batch × (nEmbd + cells × nHead)                     without: f32 attention scores
- * total   = weightsBytes + kv + logits + compute + RUNNER_BASE_BYTES
+ * total   = weightsBytes + kv + logits + compute + RUNNER_BASE_BYTES (+ the same terms for a draft model)
  * ```
  *
  * The KV and logits terms are exactly llama.cpp's buffers for full-attention models (node-llama-cpp's
@@ -77,5 +82,9 @@ export function estimateMemory(input: MemoryEstimateInput): number {
     input.flashAttention === false
       ? F32_BYTES * batch * (nEmbd + cells * nHead)
       : F32_BYTES * batch * FLASH_COMPUTE_FACTOR * nEmbd;
-  return Math.ceil(weightsBytes + kv + logits + compute + RUNNER_BASE_BYTES);
+  const draft =
+    input.draft === undefined
+      ? 0
+      : estimateMemory({ ...input.draft, contextSize, parallel }) - RUNNER_BASE_BYTES;
+  return Math.ceil(weightsBytes + kv + logits + compute + RUNNER_BASE_BYTES + draft);
 }

@@ -8,6 +8,8 @@ import type {
   EmbedResult,
   GenerateRequest,
   GenerateResult,
+  RerankRequest,
+  RerankResult,
   Runner,
   RunnerExit,
   RunnerLoadInfo,
@@ -108,6 +110,13 @@ export class FakeRunner implements Runner {
     if (this.#exitInfo) return Promise.reject(this.#failure());
     const embeddings = request.inputs.map((input) => [input.length, 1, 0, 0]);
     return Promise.resolve({ embeddings, promptTokens: request.inputs.length });
+  }
+
+  /** Scores 1 for documents that contain the query, else 1 / (1 + length): deterministic and easy to predict. */
+  rerank(request: RerankRequest): Promise<RerankResult> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    const scores = request.documents.map((d) => (d.includes(request.query) ? 1 : 1 / (1 + d.length)));
+    return Promise.resolve({ scores, promptTokens: request.documents.length });
   }
 
   tokenize(text: string): Promise<number[]> {

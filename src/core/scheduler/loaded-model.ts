@@ -69,8 +69,9 @@ export class LoadedModel {
   }
 
   /**
-   * Whether this runner can serve `request` as loaded: same weights and adapters, and a context at least as large.
-   * A larger context is the one reason to reload a model under the same key (the key covers the adapters).
+   * Whether this runner can serve `request` as loaded: same weights, adapters and draft model, and a context at least
+   * as large. A larger context, or a draft model re-created under its name, are the reasons to reload a model under
+   * the same key (the key covers the adapters and the draft's name, not the draft's weights).
    */
   serves(request: AcquireRequest): boolean {
     const { spec } = this;
@@ -80,7 +81,9 @@ export class LoadedModel {
       request.adapters.length === spec.adapters.length &&
       request.adapters.every(
         (a, i) => a.path === spec.adapters[i]?.path && a.scale === spec.adapters[i]?.scale,
-      )
+      ) &&
+      request.draft?.modelPath === spec.draft?.modelPath &&
+      request.draft?.minConfidence === spec.draft?.minConfidence
     );
   }
 

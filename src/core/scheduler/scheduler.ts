@@ -288,6 +288,7 @@ export class Scheduler implements AsyncDisposable {
       threads: Math.max(1, threads),
       gpu: this.#options.gpu ?? 'auto',
       useMmap: this.#options.useMmap ?? true,
+      ...(request.draft && { draft: request.draft }),
     };
     const keepAliveMs = request.keepAliveMs ?? defaultKeepAliveMs;
     this.#pool.load(request.modelKey, request.displayName, spec, waiter.needBytes, keepAliveMs);

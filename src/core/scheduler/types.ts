@@ -68,6 +68,8 @@ export interface AcquireRequest {
   /** Absolute path of the GGUF weights. */
   modelPath: string;
   adapters: RunnerLoadSpec['adapters'];
+  /** Draft model for speculative decoding; a loaded runner with another draft (or none) is reloaded once idle. */
+  draft?: RunnerLoadSpec['draft'];
   /** Context length per sequence; a loaded runner with a smaller one is reloaded (once idle). */
   contextSize: number;
   /** Memory the model needs: precomputed bytes, or the GGUF facts for {@link estimateMemory}. */

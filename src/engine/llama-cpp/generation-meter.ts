@@ -2,7 +2,8 @@
  * Timing and token statistics of one generation, in Ollama's terms: prompt evaluation lasts until the first
  * generated token is emitted, evaluation from there to the end. Generated tokens are counted by the sequence's own
  * token meter (one "output" per sampled token), so they include tokens that never became text (stop triggers,
- * function-call syntax).
+ * function-call syntax). With a draft model the meter also counts the outputs sampled for refuted draft tokens,
+ * which are subtracted.
  */
 import type { LlamaContextSequence } from 'node-llama-cpp';
 import type { DoneReason, GenerateResult, ToolCall } from '../../core/index.js';
@@ -12,6 +13,8 @@ export class GenerationMeter {
   readonly #promptTokens: number;
   readonly #cachedTokens: number;
   readonly #outputBefore: number;
+  /** The sequence's token-prediction counters at the start (speculative decoding), or undefined without a draft. */
+  readonly #predictionsBefore: { validated: number; refuted: number } | undefined;
   readonly #start = performance.now();
   #firstTokenAt: number | undefined;
   #text = '';
@@ -22,6 +25,7 @@ export class GenerationMeter {
     this.#promptTokens = promptTokens;
     this.#cachedTokens = cachedTokens;
     this.#outputBefore = sequence.tokenMeter.usedOutputTokens;
+    this.#predictionsBefore = sequence.tokenPredictor && { ...sequence.tokenPredictions };
   }
 
   /** Call when tokens are emitted (text or function-call chunks). */
@@ -43,6 +47,7 @@ export class GenerationMeter {
 
   finish(text: string, toolCalls: ToolCall[], doneReason: DoneReason, stopSequence?: string): GenerateResult {
     const end = performance.now();
+    const draft = this.#draftStats();
     const first = this.#firstTokenAt ?? end;
     return {
       ...(stopSequence === undefined ? {} : { stopSequence }),
@@ -52,9 +57,22 @@ export class GenerationMeter {
       promptTokens: this.#promptTokens,
       promptCachedTokens: this.#cachedTokens,
       promptEvalMs: first - this.#start,
-      evalTokens: this.#sequence.tokenMeter.usedOutputTokens - this.#outputBefore,
+      evalTokens: this.#sequence.tokenMeter.usedOutputTokens - this.#outputBefore - (draft.refuted ?? 0),
       evalMs: end - first,
+      ...(draft.checked === undefined
+        ? {}
+        : { draftTokens: draft.checked, draftAcceptedTokens: draft.accepted }),
     };
+  }
+
+  /** Draft tokens the model checked during this generation (validated + refuted), accepted and refuted. */
+  #draftStats(): { checked?: number; accepted?: number; refuted?: number } {
+    const before = this.#predictionsBefore;
+    if (before === undefined) return {};
+    const now = this.#sequence.tokenPredictions;
+    const accepted = now.validated - before.validated;
+    const refuted = now.refuted - before.refuted;
+    return { checked: accepted + refuted, accepted, refuted };
   }
 }
 

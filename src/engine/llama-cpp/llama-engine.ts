@@ -11,13 +11,17 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type GenerateResult,
+  type RerankRequest,
+  type RerankResult,
   type RunnerLoadInfo,
 } from '../../core/index.js';
 import { toChatFunctions, toChatHistory } from './chat-history.js';
+import { SwitchablePredictor, type DraftModel } from './draft-model.js';
 import type { Embedder } from './embedder.js';
 import { generateChat, type GenerationRun } from './generate-chat.js';
 import { generateCompletion } from './generate-completion.js';
 import type { OutputGrammars } from './output-grammar.js';
+import { Ranker } from './ranker.js';
 import { toLlamaSampling } from './sampling-options.js';
 import { tokenLogprobs } from './token-logprobs.js';
 import type { SequencePool } from './sequence-pool.js';
@@ -36,6 +40,8 @@ export interface EngineParts {
   context: LlamaContext;
   chatWrapper: ChatWrapper;
   pool: SequencePool;
+  /** The draft model of speculative decoding, when the spec names one (the pool's sequences use it). */
+  draft?: DraftModel;
   grammars: OutputGrammars;
   embedder: Embedder;
   info: RunnerLoadInfo;
@@ -44,6 +50,8 @@ export interface EngineParts {
 export class LlamaEngine {
   readonly #parts: EngineParts;
   #closing: Promise<void> | undefined;
+  /** Made on the first rerank request: most models cannot rank, and those that can need their own context. */
+  #ranker: Ranker | undefined;
 
   constructor(parts: EngineParts) {
     this.#parts = parts;
@@ -99,6 +107,10 @@ export class LlamaEngine {
       throw err;
     }
     try {
+      const predictor = lease.sequence.tokenPredictor;
+      if (predictor instanceof SwitchablePredictor)
+        // Only where node-llama-cpp's speculative sampling equals plain decoding (see SwitchablePredictor).
+        predictor.enabled = sampling.repeatPenalty === false && grammar === undefined && !chat?.functions;
       const run: GenerationRun = {
         sequence: lease.sequence,
         promptTokens: cacheKey.length - lease.reused,
@@ -126,6 +138,13 @@ export class LlamaEngine {
     return this.#parts.embedder.embed(request, signal);
   }
 
+  /** Relevance scores of documents for a query, in input order; `INVALID_REQUEST` for a model that cannot rank. */
+  rerank(request: RerankRequest, signal?: AbortSignal): Promise<RerankResult> {
+    const { model, info } = this.#parts;
+    this.#ranker ??= new Ranker(model, { contextSize: info.contextSize, threads: info.threads });
+    return this.#ranker.rerank(request, signal);
+  }
+
   /** The model's tokens for `text` (special tokens parsed, no BOS). */
   tokenize(text: string): number[] {
     return this.#parts.model.tokenize(text, true);
@@ -143,13 +162,15 @@ export class LlamaEngine {
     return model.detokenize(tokens as Token[], true);
   }
 
-  /** Disposes the embedding context, context, model and backend, in that order; idempotent. */
+  /** Disposes the embedding context, context, model, draft model and backend, in that order; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const { embedder, context, model, llama } = this.#parts;
+      const { embedder, context, model, draft, llama } = this.#parts;
       await embedder.close();
+      await this.#ranker?.close();
       await context.dispose();
       await model.dispose();
+      await draft?.close();
       await llama.dispose();
     })();
     return this.#closing;

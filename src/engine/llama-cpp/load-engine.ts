@@ -1,12 +1,14 @@
 /**
  * Loads a model into this process and builds its {@link LlamaEngine}: backend, weights (memory-mapped), optional
- * thread calibration, one context with `parallel` sequences of `contextSize` tokens each, the chat wrapper.
+ * thread calibration, one context with `parallel` sequences of `contextSize` tokens each, the chat wrapper, and a
+ * draft model for speculative decoding when the spec names one.
  */
 import { stat } from 'node:fs/promises';
 import { resolveChatWrapper, type LlamaModel } from 'node-llama-cpp';
 import { AppError, type RunnerLoadSpec } from '../../core/index.js';
 import { pickThreads, type ThreadSpeeds } from '../thread-calibration.js';
 import { BatchAligner } from './batch-alignment.js';
+import { loadDraftModel, type DraftModel } from './draft-model.js';
 import { Embedder } from './embedder.js';
 import { processLlama } from './get-llama.js';
 import { LlamaEngine } from './llama-engine.js';
@@ -32,6 +34,7 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
   const files = [
     { path: spec.modelPath, what: 'model' },
     ...spec.adapters.map((a) => ({ path: a.path, what: 'adapter' })),
+    ...(spec.draft ? [{ path: spec.draft.modelPath, what: 'draft model' }] : []),
   ];
   for (const { path, what } of files)
     await stat(path).catch((err: unknown) => {
@@ -43,6 +46,7 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
   const model = await step(`failed to load model ${spec.modelPath}`, () =>
     llama.loadModel({ modelPath: spec.modelPath, useMmap: spec.useMmap }),
   );
+  let draft: DraftModel | undefined;
   try {
     const threadSpeeds = { ...calibration?.known };
     const calibrationStart = performance.now();
@@ -64,11 +68,21 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
         }),
       }),
     );
-    const pool: SequencePool = new SequencePool(context, aligner);
+    const draftSpec = spec.draft;
+    if (draftSpec)
+      draft = await step(`failed to load draft model ${draftSpec.modelPath}`, () =>
+        loadDraftModel(llama, draftSpec, {
+          sequences: spec.parallel,
+          contextSize: context.contextSize,
+          threads,
+          useMmap: spec.useMmap,
+        }),
+      );
+    const pool: SequencePool = new SequencePool(context, aligner, draft?.predictor);
     const chatWrapper = resolveChatWrapper(model);
     const info = {
-      ramBytes: model.memoryUsage.ram + context.memoryUsage.ram,
-      vramBytes: model.memoryUsage.vram + context.memoryUsage.vram,
+      ramBytes: model.memoryUsage.ram + context.memoryUsage.ram + (draft?.memory.ram ?? 0),
+      vramBytes: model.memoryUsage.vram + context.memoryUsage.vram + (draft?.memory.vram ?? 0),
       loadMs: Math.round(performance.now() - started - calibrationMs),
       backend: llama.gpu === false ? 'cpu' : llama.gpu,
       contextSize: context.contextSize,
@@ -80,12 +94,14 @@ export async function loadEngine(spec: RunnerLoadSpec, calibration?: LoadCalibra
       context,
       chatWrapper,
       pool,
+      ...(draft && { draft }),
       grammars: new OutputGrammars(llama),
       embedder: new Embedder(model, { contextSize: context.contextSize, threads }),
       info,
     });
     return { engine, threadSpeeds };
   } catch (err) {
+    if (draft) await disposeAfterFailure(draft);
     await disposeAfterFailure(model);
     throw err;
   }
@@ -99,9 +115,9 @@ async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-async function disposeAfterFailure(model: LlamaModel): Promise<void> {
+async function disposeAfterFailure(model: LlamaModel | DraftModel): Promise<void> {
   try {
-    await model.dispose();
+    await ('close' in model ? model.close() : model.dispose());
   } catch (err) {
     // The load error is what the caller needs; the process ends right after, so only note this one.
     process.stderr.write(`model dispose after a failed load failed: ${String(err)}\n`);

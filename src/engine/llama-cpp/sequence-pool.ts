@@ -5,7 +5,7 @@
  * goes to the free sequence that already holds a long prefix of its prompt, and only the rest is evaluated.
  * Sequences are created once and never disposed before the context (ENGINE-NOTES: leaked sequences exhaust it).
  */
-import type { LlamaContext, LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { LlamaContext, LlamaContextSequence, Token, TokenPredictor } from 'node-llama-cpp';
 import type { BatchAligner } from './batch-alignment.js';
 
 /** A borrowed sequence; `release()` returns it (idempotent). */
@@ -44,10 +44,16 @@ export class SequencePool {
   readonly #busy = new Set<number>();
   readonly #waiters: Waiter[] = [];
 
-  /** Creates all the context's sequences; `aligner` (if any) is attached to them. */
-  constructor(context: LlamaContext, aligner?: BatchAligner) {
+  /**
+   * Creates all the context's sequences; `aligner` (if any) is attached to them. With `predictor` (speculative
+   * decoding), each sequence gets its own token predictor, which every generation on it then uses.
+   */
+  constructor(context: LlamaContext, aligner?: BatchAligner, predictor?: () => TokenPredictor) {
     for (let id = 0; id < context.totalSequences; id++)
-      this.#free.push({ sequence: context.getSequence(), id });
+      this.#free.push({
+        sequence: context.getSequence(predictor && { tokenPredictor: predictor() }),
+        id,
+      });
     if (
       aligner &&
       !aligner.attach(

@@ -173,6 +173,10 @@ export function metricsOf(r: InferenceResult): Metrics {
     prompt_eval_duration: ns(r.promptEvalMs),
     eval_count: r.evalTokens,
     eval_duration: ns(r.evalMs),
+    ...(r.draftTokens !== undefined && {
+      draft_tokens: r.draftTokens,
+      draft_accepted_tokens: r.draftAcceptedTokens ?? 0,
+    }),
   };
 }
 

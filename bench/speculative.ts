@@ -1,10 +1,11 @@
 /**
  * Speculative decoding benchmark (CPU): a target model with and without a draft model, in real runner processes.
  *
- *   npx tsx bench/speculative.ts [--target-layers 14] [--draft-layers 2] [--tokens 128] [--repeats 3] [--threads 2]
+ *   npx tsx bench/speculative.ts [--target-layers 16] [--draft-layers 1] [--vocab 8192] [--threads 1] [--f32]
+ *                                [--tokens 128] [--repeats 3]
  *
  * The pair is generated so that the draft predicts the target perfectly: both are random F16 llama models of one
- * shape and seed (vocabulary 32 k, width 1024), the draft has the first `draft-layers` layers, and the target's
+ * shape and seed (width 1024, vocabulary 8 k), the draft has the first `draft-layers` layers, and the target's
  * further layers have zero `attn_output` and `ffn_down`, so they add nothing to the residual stream: same logits,
  * several times the compute. A second draft with other weights (same vocabulary) shows a poor draft: low acceptance,
  * same output. Greedy requests (repeat penalty off, where the draft is used); the three runners are measured
@@ -21,11 +22,13 @@ import { llamaParameterCount, writeTinyModel, type TinyModelOptions } from '../t
 
 const { values: args } = parseArgs({
   options: {
-    'target-layers': { type: 'string', default: '14' },
-    'draft-layers': { type: 'string', default: '2' },
+    'target-layers': { type: 'string', default: '16' },
+    'draft-layers': { type: 'string', default: '1' },
     tokens: { type: 'string', default: '128' },
     repeats: { type: 'string', default: '3' },
-    threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+    threads: { type: 'string', default: '1' },
+    vocab: { type: 'string', default: '8192' },
+    f32: { type: 'boolean', default: false },
   },
 });
 const TARGET_LAYERS = Number(args['target-layers']);
@@ -35,16 +38,16 @@ const REPEATS = Number(args.repeats);
 const THREADS = Number(args.threads);
 const PROMPTS = ['Once upon a time', 'The capital of France is', 'def main():', 'In the beginning'];
 const SHAPE = {
-  vocabSize: 32_000,
+  vocabSize: Number(args.vocab),
   nEmbd: 1024,
   nHead: 16,
   nHeadKv: 8,
   nFf: 2816,
   contextLength: 4096,
-  fileType: 'F16',
-  eos: 'never',
+  fileType: args.f32 ? 'F32' : 'F16',
+  eos: 'never' as const,
   seed: 1,
-} as const satisfies TinyModelOptions;
+} satisfies TinyModelOptions;
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** A cached benchmark model, keyed by its options (generated once; hundreds of MB). */
@@ -110,6 +113,13 @@ async function measure(runner: Runner): Promise<Sample> {
   return sample;
 }
 
+function firstDifference(a: string, b: string): number {
+  if (a === b) return -1;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
 async function main(): Promise<void> {
   const loadStart = loadavg();
   const draftOptions = { ...SHAPE, nLayer: DRAFT_LAYERS };
@@ -147,6 +157,8 @@ async function main(): Promise<void> {
     acceptedTokens: s.accepted,
     acceptance: round(acceptance(s), 3),
     sameOutput: s.texts.every((t, i) => t === alone.texts[i]),
+    // Characters before the first difference from the target alone, per prompt (-1: identical).
+    firstDifference: s.texts.map((t, i) => firstDifference(t, alone.texts[i]!)),
   }));
   console.table(rows);
   const params = (nLayer: number) => llamaParameterCount({ ...SHAPE, nLayer });
@@ -165,7 +177,10 @@ async function main(): Promise<void> {
     rows,
   };
   await mkdir(new URL('results/', import.meta.url), { recursive: true });
-  await writeFile(new URL('results/speculative.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(
+    new URL('results/speculative.json', import.meta.url),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   if (!rows.every((r) => r.sameOutput)) {
     console.error('a draft model changed the greedy output');
     process.exitCode = 1;

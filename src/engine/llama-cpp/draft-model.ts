@@ -68,7 +68,7 @@ export interface DraftModel {
   readonly model: LlamaModel;
   readonly context: LlamaContext;
   /** A predictor on a new draft sequence, for one target sequence (created once per target sequence). */
-  predictor(): SwitchablePredictor;
+  predictor(this: void): SwitchablePredictor;
   /** Bytes of RAM and accelerator memory the draft model and its context use. */
   readonly memory: { ram: number; vram: number };
   /** Disposes the context, then the model; idempotent. */

@@ -3,27 +3,18 @@
  * `model.safetensors.index.json` (`weight_map`: tensor → file), or (no index) every `*.safetensors` file. Headers
  * are read up front; tensor bytes are read on demand with positioned reads, so a model is never held in memory.
  */
-import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound } from './fs-errors.js';
 import { folderError } from './folder-error.js';
+import { readJsonObject } from './hf-config.js';
 import { readSafetensorsHeader, type SafetensorsTensor } from './safetensors-header.js';
 
 async function readIndex(dir: string, name: string): Promise<Map<string, string> | undefined> {
   const path = join(dir, name);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw folderError(path, 'cannot read the shard index', err);
-  }
-  let map: unknown;
-  try {
-    map = (JSON.parse(text) as { weight_map?: unknown }).weight_map;
-  } catch (err) {
-    throw folderError(path, 'the shard index is not JSON', err);
-  }
+  const index = await readJsonObject(dir, name);
+  if (index === undefined) return undefined;
+  const map = index.weight_map;
   if (typeof map !== 'object' || map === null) throw folderError(path, 'the shard index has no weight_map');
   const out = new Map<string, string>();
   for (const [tensor, file] of Object.entries(map)) {

@@ -20,7 +20,7 @@ import { LogRing } from './lib/index.js';
 import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics/index.js';
-import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from './store/index.js';
+import { ModelPuller, ModelPusher, ModelStore, pullerSettings, storeWritableCheck } from './store/index.js';
 import { readTlsFiles } from './tls.js';
 import { VERSION } from './version.js';
 
@@ -82,12 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const puller = await ModelPuller.open({
     store,
-    maxParts: config.pullParts,
-    maxBytesPerSecond: config.pullMaxBps,
-    stallTimeoutMs: config.pullStallTimeout,
-    registryMirrors: config.registryMirrors,
-    hfEndpoint: config.hfEndpoint,
-    hfToken: config.hfToken,
+    ...pullerSettings(config),
     log: log.child({ component: 'pull' }),
   });
   const pusher = new ModelPusher({ store, log: log.child({ component: 'push' }) });

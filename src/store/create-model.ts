@@ -306,8 +306,8 @@ async function convertAdapter(
   }
 }
 
-/** Config for a model made from a GGUF file (Ollama `ConfigV2`). */
-function configFor(source: GgufSource | ModelDetails): ModelConfig {
+/** Config for a model made from a GGUF file (Ollama `ConfigV2`); pulls from Hugging Face write the same. */
+export function configFor(source: GgufSource | ModelDetails): ModelConfig {
   const d = 'described' in source ? source.described : source;
   return {
     model_format: 'gguf',

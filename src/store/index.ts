@@ -42,6 +42,7 @@ export { StoreModelCatalog } from './model-catalog.js';
 export {
   ModelPuller,
   parseTarget,
+  pullerSettings,
   type ModelPullerOptions,
   type PullOptions,
   type PullProgress,

@@ -18,7 +18,13 @@ import { createApp, PullMonitor } from '../../src/http/index.js';
 import { createInferenceStack } from '../../src/inference-stack.js';
 import { LogRing } from '../../src/lib/index.js';
 import { Metrics } from '../../src/metrics/index.js';
-import { ModelPuller, ModelPusher, ModelStore, storeWritableCheck } from '../../src/store/index.js';
+import {
+  ModelPuller,
+  ModelPusher,
+  ModelStore,
+  pullerSettings,
+  storeWritableCheck,
+} from '../../src/store/index.js';
 
 export interface TestApp {
   app: Hono;
@@ -77,12 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const puller = await ModelPuller.open({
     store,
-    maxParts: config.pullParts,
-    maxBytesPerSecond: config.pullMaxBps,
-    stallTimeoutMs: config.pullStallTimeout,
-    registryMirrors: config.registryMirrors,
-    hfEndpoint: config.hfEndpoint,
-    hfToken: config.hfToken,
+    ...pullerSettings(config),
   });
   const pusher = new ModelPusher({ store });
   const pullMonitor = new PullMonitor({

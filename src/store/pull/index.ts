@@ -16,3 +16,4 @@ export { DEFAULT_RETRY, RetryableError, withRetry, type RetryPolicy } from './re
 export { isHuggingFaceName } from './hugging-face.js';
 export { pickGgufFile, quantOf } from './pick-gguf-file.js';
 export { untilAborted } from './until-aborted.js';
+export { pullerSettings } from './puller-settings.js';

@@ -4,15 +4,9 @@
  * file as its model layer are written. No TEMPLATE layer is added: the GGUF's embedded chat template is what
  * inference uses for such a model.
  */
-import { arch, platform } from 'node:process';
-import {
-  AppError,
-  buildManifest,
-  formatParameterCount,
-  LayerMediaType,
-  type ModelConfig,
-} from '../../core/index.js';
+import { AppError, buildManifest, LayerMediaType, type ModelConfig } from '../../core/index.js';
 import { describeGguf, readGguf } from '../../gguf/index.js';
+import { configFor } from '../create-model.js';
 import { fetchAndWrite } from './fetch-layers.js';
 import type { PullContext, PullJob } from './pull-job.js';
 
@@ -20,15 +14,7 @@ import type { PullContext, PullJob } from './pull-job.js';
 export async function ggufModelConfig(path: string): Promise<ModelConfig> {
   const d = describeGguf(await readGguf(path));
   if (d.isAdapter) throw new AppError('INVALID_GGUF', `${path} is a LoRA adapter, not a model`);
-  return {
-    model_format: 'gguf',
-    model_family: d.architecture,
-    model_families: [d.architecture],
-    model_type: formatParameterCount(d.parameterCount),
-    file_type: d.quantization,
-    architecture: arch === 'x64' ? 'amd64' : arch,
-    os: platform,
-  };
+  return configFor(d);
 }
 
 /** Run a Hugging Face pull, emitting Ollama's progress statuses. */

@@ -21,6 +21,15 @@ export function createLogger(config: Config, options: LoggerOptions = {}): RootL
   const dir = join(config.home, 'logs');
   mkdirSync(dir, { recursive: true });
   const level = config.logLevel;
+  // The file opens asynchronously; a log file that cannot be opened or written (its folder removed, disk full)
+  // is reported once on stderr and never takes the server down.
+  const file = pino.destination({ dest: join(dir, 'server.log'), mkdir: true, sync: false });
+  let reported = false;
+  file.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    process.stderr.write(`corral: cannot write the log file ${join(dir, 'server.log')}: ${err.message}\n`);
+  });
   return pino(
     {
       level,
@@ -42,7 +51,7 @@ export function createLogger(config: Config, options: LoggerOptions = {}): RootL
     },
     pino.multistream([
       ...(options.stderr === false ? [] : [{ level, stream: pino.destination({ fd: 2, sync: false }) }]),
-      { level, stream: pino.destination({ dest: join(dir, 'server.log'), mkdir: true, sync: false }) },
+      { level, stream: file },
       ...(options.ring === undefined ? [] : [{ level, stream: options.ring }]),
     ]),
   );

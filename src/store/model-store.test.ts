@@ -195,7 +195,7 @@ describe('ModelStore: create, list, get, show, copy, delete', () => {
     await store.copy('tiny', 'ns/copy:v1');
     const [a, b] = [await store.get('tiny'), await store.get('ns/copy:v1')];
     expect(b?.digest).toBe(a?.digest);
-    expect((await store.list()).map((m) => m.name.display)).toEqual(['ns/copy:v1', 'tiny:latest']);
+    expect((await store.list()).map((m) => m.name.display).sort()).toEqual(['ns/copy:v1', 'tiny:latest']);
 
     const first = await store.delete('tiny');
     expect(first.removedBlobs).toEqual([]);

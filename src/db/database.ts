@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { AppError } from '../core/index.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key-repository.js';
 import { createAuditRepository, type AuditRepository } from './audit-repository.js';
+import { createFinetuneRepository, type FinetuneRepository } from './finetune-repository.js';
 import { createProfileRepository, type ProfileRepository } from './profile-repository.js';
 import type { Dialect, Schema } from './schema.js';
 import { createSessionRepository, type SessionRepository } from './session-repository.js';
@@ -18,6 +19,7 @@ export interface Database {
   readonly audit: AuditRepository;
   readonly profiles: ProfileRepository;
   readonly settings: SettingsRepository;
+  readonly finetune: FinetuneRepository;
   /** Runs `SELECT 1`; rejects with `DATABASE_UNAVAILABLE` (also after {@link Database.close}). */
   ping(): Promise<void>;
   /** Ends the connection pool or closes the SQLite file. Idempotent. */
@@ -37,6 +39,7 @@ export function createDatabase(db: Kysely<Schema>, dialect: Dialect): Database {
     audit: createAuditRepository(db),
     profiles: createProfileRepository(db),
     settings: createSettingsRepository(db),
+    finetune: createFinetuneRepository(db),
     async ping() {
       if (closing !== undefined) throw new AppError('DATABASE_UNAVAILABLE', 'the database is closed');
       try {

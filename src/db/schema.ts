@@ -74,6 +74,47 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+/** `finetune_datasets`: uploaded training data; the file is `$CORRAL_HOME/finetune/datasets/<id>.jsonl`. */
+export interface FinetuneDatasetsTable {
+  id: string;
+  name: string;
+  format: string;
+  examples: number;
+  bytes: number;
+  sha256: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** `finetune_jobs`: the durable queue. `settings` and `progress` are JSON text. */
+export interface FinetuneJobsTable {
+  id: string;
+  base_model: string;
+  dataset_id: string | null;
+  output_model: string;
+  settings: string;
+  state: string;
+  error: string | null;
+  progress: string | null;
+  checkpoint_step: number | null;
+  attempts: Generated<number>;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+/** `finetune_metrics`: a job's loss curve, one row per (kind, step); `kind` is `train` or `validation`. */
+export interface FinetuneMetricsTable {
+  job_id: string;
+  kind: string;
+  step: number;
+  value: number;
+  learning_rate: number | null;
+  at: string;
+}
+
 /** The whole schema, as Kysely's type parameter. */
 export interface Schema {
   users: UsersTable;
@@ -82,6 +123,9 @@ export interface Schema {
   audit_events: AuditEventsTable;
   profiles: ProfilesTable;
   settings: SettingsTable;
+  finetune_datasets: FinetuneDatasetsTable;
+  finetune_jobs: FinetuneJobsTable;
+  finetune_metrics: FinetuneMetricsTable;
 }
 
 /** Which SQL dialect a database speaks. */

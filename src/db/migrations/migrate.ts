@@ -7,11 +7,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { AppError, type Logger } from '../../core/index.js';
 import type { Dialect, Schema } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
+import { finetuneMigration } from './0002-finetune.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration(dialect),
+    '0002-finetune': finetuneMigration(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -77,6 +77,21 @@ export interface ChatMessage {
   tool_name?: string;
 }
 
+/**
+ * Training text to encode as the model will see it when served: a conversation rendered by the model's chat
+ * template (`train[i]` marks the assistant messages that are targets), or text segments tokenized in order
+ * (special tokens parsed; `train` marks target segments). A target at the end is followed by end-of-turn.
+ */
+export type TrainingInput =
+  | { messages: ChatMessage[]; train: boolean[] }
+  | { segments: Array<{ text: string; train: boolean }> };
+
+/** The tokens of one training example; `mask[i]` is 1 where predicting token i is trained, else 0. */
+export interface EncodedExample {
+  tokens: number[];
+  mask: number[];
+}
+
 /** A function the model may call. `parameters` is a JSON schema. */
 export interface ToolDefinition {
   name: string;
@@ -196,6 +211,8 @@ export interface Runner {
   tokenize(text: string): Promise<number[]>;
   /** The text of model tokens; `INVALID_REQUEST` for ids outside the vocabulary. */
   detokenize(tokens: number[]): Promise<string>;
+  /** Training examples as token ids and target masks (fine-tuning data preparation). */
+  encode(inputs: TrainingInput[], signal?: AbortSignal): Promise<EncodedExample[]>;
   /** Resolves when the runner has ended, for whatever reason. */
   readonly exited: Promise<RunnerExit>;
   /** Stop the runner and free its memory; idempotent. */

@@ -14,6 +14,8 @@ import {
   type RerankResult,
   type RunnerLoadInfo,
   type RunnerLoadSpec,
+  type EncodedExample,
+  type TrainingInput,
 } from '../core/index.js';
 import { ChunkCoalescer } from './chunk-coalescer.js';
 import {
@@ -36,6 +38,7 @@ export interface SessionEngine {
   rerank(request: RerankRequest, signal?: AbortSignal): Promise<RerankResult>;
   tokenize(text: string): number[];
   detokenize(tokens: number[]): string;
+  encode(inputs: TrainingInput[]): EncodedExample[];
   close(): Promise<void>;
 }
 
@@ -127,6 +130,8 @@ export class ChildSession {
           this.#send({ type: 'done', id, body: { op: 'rerank', result } });
         } else if (body.op === 'tokenize') {
           this.#send({ type: 'done', id, body: { op: 'tokenize', tokens: engine.tokenize(body.text) } });
+        } else if (body.op === 'encode') {
+          this.#send({ type: 'done', id, body: { op: 'encode', examples: engine.encode(body.inputs) } });
         } else {
           this.#send({ type: 'done', id, body: { op: 'detokenize', text: engine.detokenize(body.tokens) } });
         }

@@ -19,6 +19,8 @@ import {
   type RunnerExit,
   type RunnerLoadInfo,
   type RunnerLoadSpec,
+  type EncodedExample,
+  type TrainingInput,
 } from '../core/index.js';
 import { exitError, failureMessage } from './exit-error.js';
 import { OutputTail } from './output-tail.js';
@@ -170,6 +172,12 @@ export class ForkedRunner implements Runner {
   async detokenize(tokens: number[]): Promise<string> {
     const body = await this.#call({ op: 'detokenize', tokens });
     return (body as Extract<DoneBody, { op: 'detokenize' }>).text;
+  }
+
+  async encode(inputs: TrainingInput[], signal?: AbortSignal): Promise<EncodedExample[]> {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'encoding cancelled');
+    const body = await this.#call({ op: 'encode', inputs }, signal);
+    return (body as Extract<DoneBody, { op: 'encode' }>).examples;
   }
 
   async tokenize(text: string): Promise<number[]> {

@@ -3,7 +3,7 @@
  * IPC channel. Versioned: the child says `hello` with its {@link PROTOCOL_VERSION} first, and the parent refuses a
  * child that speaks another. Every message is validated on receipt with the zod schemas below, in both directions.
  *
- * Parent → child: `load`, `request` (generate | embed | rerank | tokenize | detokenize), `cancel`, `ping`, `shutdown`.
+ * Parent → child: `load`, `request` (generate | embed | rerank | tokenize | detokenize | encode), `cancel`, `ping`, `shutdown`.
  * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
  */
 import { z } from 'zod';
@@ -18,6 +18,7 @@ import {
   type RerankResult,
   type RunnerLoadInfo,
   type RunnerLoadSpec,
+  type TrainingInput,
 } from '../core/index.js';
 
 /** Bumped on every incompatible change of a message shape. */
@@ -40,18 +41,21 @@ const loadSpec: z.ZodType<RunnerLoadSpec> = z.object({
 
 const toolCall = z.object({ name: z.string(), arguments: jsonObject });
 
+const chatMessage = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string(),
+  tool_calls: z.array(toolCall).optional(),
+  tool_name: z.string().optional(),
+});
+
+const trainingInput: z.ZodType<TrainingInput> = z.union([
+  z.object({ messages: z.array(chatMessage), train: z.array(z.boolean()) }),
+  z.object({ segments: z.array(z.object({ text: z.string(), train: z.boolean() })) }),
+]);
+
 const generateRequest: z.ZodType<GenerateRequest> = z.object({
   prompt: z.string().optional(),
-  messages: z
-    .array(
-      z.object({
-        role: z.enum(['system', 'user', 'assistant', 'tool']),
-        content: z.string(),
-        tool_calls: z.array(toolCall).optional(),
-        tool_name: z.string().optional(),
-      }),
-    )
-    .optional(),
+  messages: z.array(chatMessage).optional(),
   tools: z
     .array(
       z.object({
@@ -150,6 +154,7 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
       z.object({ op: z.literal('rerank'), request: rerankRequest }),
       z.object({ op: z.literal('tokenize'), text: z.string() }),
       z.object({ op: z.literal('detokenize'), tokens: z.array(z.number().int()) }),
+      z.object({ op: z.literal('encode'), inputs: z.array(trainingInput) }),
     ]),
   }),
   z.object({ type: z.literal('cancel'), id }),
@@ -172,6 +177,10 @@ export const childMessageSchema = z.discriminatedUnion('type', [
       z.object({ op: z.literal('rerank'), result: rerankResult }),
       z.object({ op: z.literal('tokenize'), tokens: z.array(z.number().int()) }),
       z.object({ op: z.literal('detokenize'), text: z.string() }),
+      z.object({
+        op: z.literal('encode'),
+        examples: z.array(z.object({ tokens: z.array(z.number().int()), mask: z.array(z.number().int()) })),
+      }),
     ]),
   }),
   /** A failed request (`id` set), or a failed load / fatal runner error (no `id`). */

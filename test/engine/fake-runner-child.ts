@@ -36,6 +36,7 @@ const engine: SessionEngine = {
   rerank: (request) => Promise.resolve({ scores: request.documents.map(() => 0.5), promptTokens: 0 }),
   tokenize: (text) => [...text].map((c) => c.charCodeAt(0)),
   detokenize: (tokens) => tokens.map((t) => String(t)).join(' '),
+  encode: (inputs) => inputs.map(() => ({ tokens: [1], mask: [0] })),
   close: () => Promise.resolve(),
 };
 

@@ -14,7 +14,7 @@ import type {
   RerankOutput,
 } from '../inference-types.js';
 import type { Logger } from '../logger.js';
-import type { ChatMessage, GenerateRequest, Runner } from '../runner.js';
+import type { ChatMessage, EncodedExample, GenerateRequest, Runner, TrainingInput } from '../runner.js';
 import type { Lease, LoadedModelStatus, Scheduler } from '../scheduler/index.js';
 import { renderPrompt } from '../template/index.js';
 import { parseToolCall, toolCallSchema, toolsSystemMessage } from './forced-tool-call.js';
@@ -22,6 +22,7 @@ import type { GenerationStats, InferenceObserver } from './inference-observer.js
 import { mergeOptions, type MergedOptions } from './merge-options.js';
 import type { ModelCatalog, ResolvedModel } from './model-catalog.js';
 import { type ActiveRequest, RequestRegistry } from './request-registry.js';
+import { servedTrainingInput } from './training-inputs.js';
 
 export interface InferenceServiceOptions {
   scheduler: Scheduler;
@@ -214,6 +215,20 @@ export class InferenceService {
     const acquired = await this.#acquire(model, {}, undefined, signal);
     try {
       return await acquired.lease.runner.tokenize(text);
+    } finally {
+      acquired.lease.release();
+    }
+  }
+
+  /**
+   * Fine-tuning examples as `model`'s tokens and target masks, framed and rendered exactly as generation frames
+   * and renders requests to it (see `training-inputs.ts`); loads the model when needed.
+   */
+  async encode(model: string, inputs: TrainingInput[], signal?: AbortSignal): Promise<EncodedExample[]> {
+    const acquired = await this.#acquire(model, {}, undefined, signal);
+    try {
+      const framed = inputs.map((input) => servedTrainingInput(acquired.model, input));
+      return await acquired.lease.runner.encode(framed, signal);
     } finally {
       acquired.lease.release();
     }

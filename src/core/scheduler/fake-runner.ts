@@ -14,6 +14,8 @@ import type {
   RunnerExit,
   RunnerLoadInfo,
   RunnerLoadSpec,
+  EncodedExample,
+  TrainingInput,
 } from '../runner.js';
 import { deferred } from './deferred.js';
 
@@ -122,6 +124,27 @@ export class FakeRunner implements Runner {
   tokenize(text: string): Promise<number[]> {
     if (this.#exitInfo) return Promise.reject(this.#failure());
     return Promise.resolve([...text].map((c) => c.codePointAt(0) ?? 0));
+  }
+
+  /** One token per code point; segments keep their flag, messages train the flagged ones' content. */
+  encode(inputs: TrainingInput[]): Promise<EncodedExample[]> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    return Promise.resolve(
+      inputs.map((input) => {
+        const parts =
+          'segments' in input
+            ? input.segments
+            : input.messages.map((m, i) => ({ text: m.content, train: input.train[i] === true }));
+        const tokens: number[] = [];
+        const mask: number[] = [];
+        for (const part of parts)
+          for (const c of part.text) {
+            tokens.push(c.codePointAt(0) ?? 0);
+            mask.push(part.train ? 1 : 0);
+          }
+        return { tokens, mask };
+      }),
+    );
   }
 
   detokenize(tokens: number[]): Promise<string> {

@@ -14,7 +14,10 @@ import {
   type RerankRequest,
   type RerankResult,
   type RunnerLoadInfo,
+  type EncodedExample,
+  type TrainingInput,
 } from '../../core/index.js';
+import { encodeTraining } from './encode-training.js';
 import { toChatFunctions, toChatHistory } from './chat-history.js';
 import { SwitchablePredictor, type DraftModel } from './draft-model.js';
 import type { Embedder } from './embedder.js';
@@ -143,6 +146,11 @@ export class LlamaEngine {
     const { model, info } = this.#parts;
     this.#ranker ??= new Ranker(model, { contextSize: info.contextSize, threads: info.threads });
     return this.#ranker.rerank(request, signal);
+  }
+
+  /** Fine-tuning examples as tokens and target masks, rendered as generation renders them. */
+  encode(inputs: TrainingInput[]): EncodedExample[] {
+    return encodeTraining(this.#parts.model, this.#parts.chatWrapper, inputs);
   }
 
   /** The model's tokens for `text` (special tokens parsed, no BOS). */

@@ -18,7 +18,9 @@ describe('createLogger', () => {
       log.info('two');
       await vi.waitFor(() => expect(stderr).toHaveBeenCalled());
       await new Promise((r) => setTimeout(r, 50));
-      const lines = stderr.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('cannot write the log file'));
+      const lines = stderr.mock.calls
+        .map((c) => String(c[0]))
+        .filter((l) => l.includes('cannot write the log file'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(join(home, 'logs', 'server.log'));
     } finally {

@@ -15,6 +15,7 @@ import { redactConfig, type Config } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { AppError } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
+import { FinetuneService, finetuneModels } from './finetune/index.js';
 import { createApp, PullMonitor } from './http/index.js';
 import { LogRing } from './lib/index.js';
 import { createInferenceStack } from './inference-stack.js';
@@ -91,6 +92,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: log.child({ component: 'pull' }),
     onProgress: (p) => metrics.pullProgress(p),
   });
+  const finetune = new FinetuneService({
+    repo: db.finetune,
+    models: finetuneModels(store, inference),
+    root: join(config.home, 'finetune'),
+    python: config.python === '' ? undefined : config.python,
+    threads: cores,
+    log: log.child({ component: 'finetune' }),
+    stallTimeoutMs: config.trainStallTimeout,
+  });
   const app = createApp({
     config,
     store,
@@ -105,6 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     pullMonitor,
     logs,
     consoleDir: CONSOLE_DIR,
+    finetune,
   });
 
   let server: ServerType;
@@ -133,6 +144,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
   const url = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`;
   log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'listening');
+  await finetune.start();
   const bootstrapToken =
     authMode.enabled && (await auth.bootstrap.needed()) ? auth.bootstrap.token : undefined;
   if (bootstrapToken !== undefined) {
@@ -147,6 +159,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await puller.close();
       pullMonitor.close(); // ends the console's event streams, which would otherwise hold the drain
       await pusher.close();
+      await finetune.close(); // a running job is stopped and queued again, to resume at the next start
       await drain(server, config.shutdownGrace, () => {
         // Issue #10: requests still running after the grace end with a clear CANCELLED error line/status
         // instead of a cut connection.

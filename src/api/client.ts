@@ -6,6 +6,16 @@ import { parseNdjson } from '../lib/ndjson.js';
 import { parseSse } from '../lib/sse.js';
 import { ApiError } from './api-error.js';
 import type {
+  CreateDatasetRequest,
+  CreateFinetuneJobRequest,
+  FinetuneDataset,
+  FinetuneDatasetDetails,
+  FinetuneDatasetStats,
+  FinetuneEvent,
+  FinetuneJob,
+  FinetuneJobDetails,
+} from './finetune.js';
+import type {
   AuditResponse,
   BootstrapRequest,
   CreatedKey,
@@ -294,6 +304,81 @@ export class Client {
     try {
       for await (const frame of parseSse(res.body)) {
         onEvent({ event: frame.event, data: JSON.parse(frame.data) as unknown } as PullEvent);
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+
+  /** Upload a JSON Lines dataset for fine-tuning; every bad line is reported by number. */
+  createDataset(req: CreateDatasetRequest): Promise<FinetuneDataset> {
+    return this.json('POST', '/api/finetune/datasets', req);
+  }
+
+  datasets(): Promise<{ datasets: FinetuneDataset[] }> {
+    return this.json('GET', '/api/finetune/datasets');
+  }
+
+  dataset(idOrName: string): Promise<FinetuneDatasetDetails> {
+    return this.json('GET', `/api/finetune/datasets/${encodeURIComponent(idOrName)}`);
+  }
+
+  /** Token statistics of a dataset with `model`'s tokenizer and template. */
+  datasetStats(idOrName: string, model: string): Promise<FinetuneDatasetStats> {
+    return this.json(
+      'GET',
+      `/api/finetune/datasets/${encodeURIComponent(idOrName)}/stats${queryString({ model })}`,
+    );
+  }
+
+  async deleteDataset(idOrName: string): Promise<void> {
+    await this.request('DELETE', `/api/finetune/datasets/${encodeURIComponent(idOrName)}`);
+  }
+
+  createFinetuneJob(req: CreateFinetuneJobRequest): Promise<FinetuneJob> {
+    return this.json('POST', '/api/finetune/jobs', req);
+  }
+
+  finetuneJobs(): Promise<{ jobs: FinetuneJob[] }> {
+    return this.json('GET', '/api/finetune/jobs');
+  }
+
+  finetuneJob(id: string): Promise<FinetuneJobDetails> {
+    return this.json('GET', `/api/finetune/jobs/${encodeURIComponent(id)}`);
+  }
+
+  finetuneLogs(id: string, tail?: number): Promise<{ lines: string[] }> {
+    return this.json('GET', `/api/finetune/jobs/${encodeURIComponent(id)}/logs${queryString({ tail })}`);
+  }
+
+  cancelFinetuneJob(id: string): Promise<FinetuneJob> {
+    return this.json('POST', `/api/finetune/jobs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  resumeFinetuneJob(id: string): Promise<FinetuneJob> {
+    return this.json('POST', `/api/finetune/jobs/${encodeURIComponent(id)}/resume`, {});
+  }
+
+  async deleteFinetuneJob(id: string): Promise<void> {
+    await this.request('DELETE', `/api/finetune/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Follow a job: `snapshot` first, then `job`, `progress`, `metric` and `log` events; resolves when the job
+   * has finished (the server ends the stream) or `signal` aborts.
+   */
+  async finetuneEvents(id: string, onEvent: (e: FinetuneEvent) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.request(
+      'GET',
+      `/api/finetune/jobs/${encodeURIComponent(id)}/events`,
+      undefined,
+      signal,
+    );
+    if (res.body === null) throw new ApiError('empty response from server', res.status);
+    try {
+      for await (const frame of parseSse(res.body)) {
+        onEvent({ event: frame.event, data: JSON.parse(frame.data) as unknown } as FinetuneEvent);
       }
     } catch (err) {
       if (signal?.aborted) return;

@@ -8,3 +8,4 @@ export * from './openai.js';
 export * from './anthropic.js';
 export * from './openai-responses.js';
 export * from './rerank.js';
+export * from './finetune.js';

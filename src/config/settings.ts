@@ -236,6 +236,24 @@ export const settings = {
     description:
       'Mirrors of registry.ollama.ai, comma-separated base URLs (http://mirror1:5000,https://mirror2), tried in order before it for manifests and blobs; other registries are not mirrored.',
   }),
+  python: setting({
+    schema: z.string(),
+    env: 'CORRAL_PYTHON',
+    flag: '--python',
+    default: '',
+    description:
+      'Python interpreter with PyTorch that runs fine-tuning jobs; empty means the first of `python3` and `/usr/bin/python3` that can import torch.',
+  }),
+  trainStallTimeout: setting({
+    schema: duration('5m, 30m').refine((ms) => ms > 0 && Number.isFinite(ms), {
+      message: 'must be a positive duration, e.g. 10m',
+    }),
+    env: 'CORRAL_TRAIN_STALL_TIMEOUT',
+    flag: '--train-stall-timeout',
+    default: '10m',
+    description:
+      'A fine-tuning trainer that reports nothing for this long is stopped and its job fails (it can be resumed).',
+  }),
   hfEndpoint: setting({
     schema: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
     env: 'CORRAL_HF_ENDPOINT',

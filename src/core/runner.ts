@@ -83,8 +83,7 @@ export interface ChatMessage {
  * (special tokens parsed; `train` marks target segments). A target at the end is followed by end-of-turn.
  */
 export type TrainingInput =
-  | { messages: ChatMessage[]; train: boolean[] }
-  | { segments: Array<{ text: string; train: boolean }> };
+  { messages: ChatMessage[]; train: boolean[] } | { segments: Array<{ text: string; train: boolean }> };
 
 /** The tokens of one training example; `mask[i]` is 1 where predicting token i is trained, else 0. */
 export interface EncodedExample {

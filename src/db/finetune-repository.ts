@@ -61,7 +61,10 @@ export type FinetuneJobChange = Partial<
 > & { incrementAttempts?: boolean };
 
 export interface FinetuneRepository {
-  createDataset(d: Omit<FinetuneDatasetRecord, 'id' | 'createdAt'>): Promise<FinetuneDatasetRecord>;
+  /** Records a dataset (`id`: a UUID, random when absent). */
+  createDataset(
+    d: Omit<FinetuneDatasetRecord, 'id' | 'createdAt'> & { id?: string },
+  ): Promise<FinetuneDatasetRecord>;
   /** By id or by name. */
   getDataset(idOrName: string): Promise<FinetuneDatasetRecord | undefined>;
   /** Newest first. */
@@ -143,7 +146,7 @@ export function createFinetuneRepository(db: Kysely<Schema>): FinetuneRepository
   const repo: FinetuneRepository = {
     async createDataset(d) {
       const row = {
-        id: randomUUID(),
+        id: d.id ?? randomUUID(),
         name: d.name,
         format: d.format,
         examples: d.examples,
@@ -215,7 +218,8 @@ export function createFinetuneRepository(db: Kysely<Schema>): FinetuneRepository
     },
     async transition(id, from, change) {
       let update = db.updateTable('finetune_jobs').set(changeColumns(change));
-      if (change.incrementAttempts === true) update = update.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
+      if (change.incrementAttempts === true)
+        update = update.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
       const r = await guard(() =>
         update
           .where('id', '=', id)

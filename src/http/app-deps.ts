@@ -7,6 +7,7 @@ import type { AuthServices } from '../auth/index.js';
 import type { LogRing } from '../lib/index.js';
 import type { ModelPuller, ModelPusher, ModelStore } from '../store/index.js';
 import type { PullMonitor } from './console/pull-monitor.js';
+import type { FinetuneService } from '../finetune/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +28,8 @@ export interface AppDeps {
   pullMonitor: PullMonitor;
   /** Recent log lines (`GET /api/logs`), fed by the pino logger. */
   logs: LogRing;
+  /** Fine-tuning datasets and jobs. */
+  finetune: FinetuneService;
   /** The built web console (`index.html`, `assets/`); absent or missing: a page says to build it. */
   consoleDir?: string;
 }

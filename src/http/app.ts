@@ -40,6 +40,9 @@ import { chatRoutes } from './openai/chat-routes.js';
 import { openaiModelsRoutes } from './openai/models-routes.js';
 import { responsesRoute } from './openai/responses-route.js';
 import { messagesRoute } from './anthropic/messages-route.js';
+import { datasetRoutes } from './finetune/dataset-routes.js';
+import { jobEventsRoute } from './finetune/job-events-route.js';
+import { jobRoutes } from './finetune/job-routes.js';
 
 export function createApp(deps: AppDeps): Hono {
   const { config, log } = deps;
@@ -121,6 +124,11 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', profilesRoutes(deps));
   app.route('/', systemRoute(deps));
   app.route('/', logsRoute(deps));
+
+  // Fine-tuning.
+  app.route('/', datasetRoutes(deps));
+  app.route('/', jobRoutes(deps));
+  app.route('/', jobEventsRoute(deps));
 
   // Accounts and the audit log.
   app.route('/', authRoutes(deps));

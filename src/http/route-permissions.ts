@@ -104,6 +104,41 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'DELETE /api/profiles/:name': { permission: 'profiles:write', audit: 'profile.delete', target: profile },
   'POST /api/profiles/:name/start': { permission: 'inference' },
 
+  // Fine-tuning: datasets and jobs (reading them is a system view; the statistics load the model).
+  'GET /api/finetune/datasets': { permission: 'system:read' },
+  'GET /api/finetune/datasets/:id': { permission: 'system:read' },
+  'GET /api/finetune/datasets/:id/stats': { permission: 'jobs:write' },
+  'POST /api/finetune/datasets': {
+    permission: 'jobs:write',
+    audit: 'dataset.create',
+    target: { body: ['name'] },
+  },
+  'DELETE /api/finetune/datasets/:id': {
+    permission: 'jobs:write',
+    audit: 'dataset.delete',
+    target: { param: 'id' },
+  },
+  'GET /api/finetune/jobs': { permission: 'system:read' },
+  'GET /api/finetune/jobs/:id': { permission: 'system:read' },
+  'GET /api/finetune/jobs/:id/logs': { permission: 'system:read' },
+  'GET /api/finetune/jobs/:id/events': { permission: 'system:read', watch: true },
+  'POST /api/finetune/jobs': {
+    permission: 'jobs:write',
+    audit: 'job.create',
+    target: { body: ['model', 'dataset'] },
+  },
+  'POST /api/finetune/jobs/:id/cancel': {
+    permission: 'jobs:write',
+    audit: 'job.cancel',
+    target: { param: 'id' },
+  },
+  'POST /api/finetune/jobs/:id/resume': {
+    permission: 'jobs:write',
+    audit: 'job.resume',
+    target: { param: 'id' },
+  },
+  'DELETE /api/finetune/jobs/:id': { permission: 'jobs:write', audit: 'job.delete', target: { param: 'id' } },
+
   // The console's system and log pages.
   'GET /api/system': { permission: 'system:read' },
   'GET /api/logs': { permission: 'admin' },

@@ -49,6 +49,8 @@ export {
   type PullState,
   type PullStatus,
   type FreeBytes,
+  ensureDiskSpace,
+  statfsFreeBytes,
 } from './pull/index.js';
 export { ModelPusher, type ModelPusherOptions, type PushOptions } from './push/index.js';
 export { storeWritableCheck } from './writable-check.js';

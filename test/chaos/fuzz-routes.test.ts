@@ -84,6 +84,17 @@ const SEEDS: Record<string, Record<string, unknown>> = {
   'DELETE /api/users/:name': {},
   'POST /api/keys': { name: 'k1', role: 'user', expires_in: '720h', rate_limit: 5 },
   'DELETE /api/keys/:id': {},
+  'POST /api/finetune/datasets': {
+    name: 'ds1',
+    content: '{"prompt":"a","completion":"b"}\n',
+    format: 'completion',
+  },
+  'DELETE /api/finetune/datasets/:id': {},
+  // A dataset no seed creates: fuzzing validates job requests without starting trainers.
+  'POST /api/finetune/jobs': { model: 'tiny', dataset: 'not-uploaded', rank: 4, epochs: 1, batch_size: 1 },
+  'POST /api/finetune/jobs/:id/cancel': {},
+  'POST /api/finetune/jobs/:id/resume': {},
+  'DELETE /api/finetune/jobs/:id': {},
 };
 
 /** Routes whose body is never read (GET), fuzzed through path parameters and query strings instead. */
@@ -93,13 +104,15 @@ const GET_QUERIES: Record<string, string[]> = {
   'GET /api/admin/audit': ['limit', 'before', 'user', 'action'],
   'GET /v1/models/*': [],
   'GET /api/blobs/:digest': [],
+  'GET /api/finetune/datasets/:id/stats': ['model'],
+  'GET /api/finetune/jobs/:id/logs': ['tail'],
 };
 
 /** `HEAD /api/blobs/:digest` as Ollama answers it (served by the GET handler): a bare 200/404, no body. */
 const BARE_STATUS = new Set(['GET /api/blobs/:digest']);
 
 /** Streams that never end on their own (server-sent events): only the headers are checked. */
-const ENDLESS = new Set(['GET /api/pulls/events']);
+const ENDLESS = new Set(['GET /api/pulls/events', 'GET /api/finetune/jobs/:id/events']);
 
 const INFERENCE = [
   'POST /api/generate',

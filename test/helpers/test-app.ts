@@ -1,4 +1,5 @@
 /** An app built over a real store in a temporary directory, for `app.request()` tests without sockets. */
+import { FinetuneService, finetuneModels } from '../../src/finetune/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,7 @@ export interface TestApp {
   pullMonitor: PullMonitor;
   /** The log ring `GET /api/logs` reads (tests write lines into it). */
   logs: LogRing;
+  finetune: FinetuneService;
   /** `app.request` with a JSON body. */
   json(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -99,7 +101,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sessionTtlMs: config.sessionTtl,
     log: silentLogger,
   });
+  const finetune = new FinetuneService({
+    repo: db.finetune,
+    models: finetuneModels(store, inference),
+    root: join(home, 'finetune'),
+    python: config.python === '' ? undefined : config.python,
+    threads: 2,
+    log: silentLogger,
+    stallTimeoutMs: config.trainStallTimeout,
+  });
+  await finetune.start();
   const app = createApp({
+    finetune,
     auth,
     config,
     store,
@@ -131,6 +144,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     puller,
     pullMonitor,
     logs,
+    finetune,
     json: async (method, path, body, headers = {}) =>
       app.request(path, {
         method,
@@ -138,6 +152,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
     async close() {
+      await finetune.close();
       await puller.close();
       pullMonitor.close();
       await pusher.close();

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { adminCommand } from './admin.js';
 import { auditCommand } from './audit.js';
 import { cpCommand } from './cp.js';
+import { finetuneCommand } from './finetune.js';
 import { keysCommand } from './keys.js';
 import { loginCommand, logoutCommand } from './login.js';
 import { usersCommand } from './users.js';
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   psCommand,
   cpCommand,
   rmCommand,
+  finetuneCommand,
   loginCommand,
   logoutCommand,
   keysCommand,

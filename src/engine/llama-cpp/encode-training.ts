@@ -12,7 +12,10 @@ import { toChatHistory } from './chat-history.js';
 function endOfTurn(model: LlamaModel): Token {
   const token = model.tokens.eot ?? model.tokens.eos;
   if (token === null)
-    throw new AppError('INVALID_REQUEST', 'the model has no end-of-turn or end-of-sequence token to train on');
+    throw new AppError(
+      'INVALID_REQUEST',
+      'the model has no end-of-turn or end-of-sequence token to train on',
+    );
   return token;
 }
 
@@ -58,7 +61,10 @@ function encodeConversation(
   return { tokens, mask };
 }
 
-function encodeSegments(model: LlamaModel, segments: Array<{ text: string; train: boolean }>): EncodedExample {
+function encodeSegments(
+  model: LlamaModel,
+  segments: Array<{ text: string; train: boolean }>,
+): EncodedExample {
   const bos = model.tokens.bos;
   const tokens: Token[] = bos !== null && model.tokens.shouldPrependBosToken ? [bos] : [];
   const mask: number[] = tokens.map(() => 0);

@@ -7,9 +7,9 @@
  */
 import { Hono } from 'hono';
 import { startPullRequestSchema } from '../../api/index.js';
-import { sseEvent } from '../../lib/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { parseBody } from '../parse-body.js';
+import { sseResponse } from '../sse-response.js';
 
 export function pullsRoutes({ pullMonitor }: AppDeps): Hono {
   const app = new Hono();
@@ -22,47 +22,13 @@ export function pullsRoutes({ pullMonitor }: AppDeps): Hono {
 
   app.get('/api/pulls/events', async (c) => {
     const snapshot = await pullMonitor.list();
-    const encoder = new TextEncoder();
-    const signal = c.req.raw.signal;
-    let stop: (() => void) | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        let open = true;
-        let unsubscribe = () => undefined as void;
-        const send = (text: string) => {
-          if (open) controller.enqueue(encoder.encode(text));
-        };
-        const end = (): boolean => {
-          if (!open) return false;
-          open = false;
-          unsubscribe();
-          signal.removeEventListener('abort', onAbort);
-          return true;
-        };
-        const onAbort = () => {
-          if (end()) controller.close();
-        };
-        send(sseEvent('snapshot', snapshot));
-        signal.addEventListener('abort', onAbort, { once: true });
-        unsubscribe = pullMonitor.subscribe({
-          onEvent: (e) => send(sseEvent(e.event, e.data)),
-          onHeartbeat: () => send(': ping\n\n'),
-          onClose: onAbort,
-        });
-        if (!open) unsubscribe();
-        stop = end;
-        if (signal.aborted) onAbort();
-      },
-      cancel() {
-        stop?.();
-      },
-    });
-    return new Response(body, {
-      headers: {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no', // nginx: do not buffer the stream
-      },
+    return sseResponse(c.req.raw.signal, (sink) => {
+      sink.send('snapshot', snapshot);
+      return pullMonitor.subscribe({
+        onEvent: (e) => sink.send(e.event, e.data),
+        onHeartbeat: () => sink.comment('ping'),
+        onClose: () => sink.end(),
+      });
     });
   });
 

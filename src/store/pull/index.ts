@@ -8,7 +8,7 @@ export {
 } from './model-puller.js';
 export type { PullProgress } from './pull-job.js';
 export type { PullState } from './pull-records.js';
-export { statfsFreeBytes, type FreeBytes } from './disk-space.js';
+export { ensureDiskSpace, statfsFreeBytes, type FreeBytes } from './disk-space.js';
 export { HttpClient, readText, errorText, type HttpResponse, type HttpRequestInit } from './http-client.js';
 export { RegistryClient, type RegistryTarget } from './registry-client.js';
 export { statusError } from './status-error.js';

@@ -78,6 +78,11 @@ export const errorCatalog = {
     status: 504,
     description: 'A runner did not start, load or answer within its time limit.',
   },
+  TRAINER_UNAVAILABLE: {
+    status: 503,
+    description:
+      'Fine-tuning needs Python 3 with PyTorch (`apt-get install python3-torch` or `pip install torch`), and none was found; set `CORRAL_PYTHON` to such an interpreter.',
+  },
   REQUEST_TIMEOUT: {
     status: 504,
     description:

@@ -18,6 +18,7 @@ export const consolePages = [
   '/running',
   '/profiles',
   '/playground',
+  '/finetune',
   '/system',
   '/logs',
   '/keys',

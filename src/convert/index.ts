@@ -13,3 +13,4 @@ export {
   type LoraBase,
 } from './convert-peft-adapter.js';
 export { isPeftAdapterFolder, readPeftConfig, type PeftConfig } from './peft-config.js';
+export { readSafetensorsHeader, type SafetensorsTensor } from './safetensors-header.js';

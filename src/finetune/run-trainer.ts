@@ -19,7 +19,7 @@ export interface TrainerRun {
 }
 
 export type TrainerRunResult =
-  | { kind: 'succeeded'; adapterGguf: string; steps: number; trainLoss: number }
+  | { kind: 'succeeded'; adapterGguf: string; steps: number; trainLoss: number | null }
   | { kind: 'cancelled' }
   | { kind: 'failed'; message: string };
 
@@ -146,7 +146,7 @@ export async function runTrainer(o: {
       log.info({ step: m.step }, 'checkpoint saved');
     }
   };
-  const trainer = TrainerProcess.start({
+  const trainer = await TrainerProcess.start({
     python: python.python,
     config,
     configPath: join(o.dir, 'trainer-config.json'),

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AppError, type Logger } from '../core/index.js';
 import {
-  parseTrainerMessage,
+  parseTrainerLine,
   trainerConfigSchema,
   trainerProbeSchema,
   type TrainerConfig,
@@ -18,9 +18,14 @@ import {
 } from './trainer-protocol.js';
 import { trainerScriptPath } from './trainer-script.js';
 
-/** A Python interpreter that can run the trainer, and what it has. */
-export interface TrainerPython extends TrainerProbe {
+/** A Python interpreter that can run the trainer (`python`: its path or command), and what it has. */
+export interface TrainerPython {
   python: string;
+  pythonVersion: string;
+  torch: string;
+  numpy: string;
+  cuda: boolean;
+  devices: TrainerProbe['devices'];
 }
 
 const PROBE_TIMEOUT_MS = 60_000; // a cold `import torch` from a slow disk takes seconds
@@ -37,7 +42,10 @@ function probe(python: string, script: string): Promise<TrainerPython> {
         answer = undefined; // not JSON: explained below from the exec error or stderr
       }
       const parsed = trainerProbeSchema.safeParse(answer);
-      if (!err && parsed.success) return resolve({ python, ...parsed.data });
+      if (!err && parsed.success) {
+        const { python_version: pythonVersion, torch, numpy, cuda, devices } = parsed.data;
+        return resolve({ python, pythonVersion, torch, numpy, cuda, devices });
+      }
       const message = (answer as { message?: unknown } | undefined)?.message;
       const code = (err as NodeJS.ErrnoException | null)?.code;
       const reason =
@@ -194,7 +202,7 @@ export class TrainerProcess {
 
   /** SIGKILL now. Idempotent; `done` then resolves as cancelled (after `cancel()`) or failed. */
   kill(): void {
-    this.#failure ??= this.#cancelRequested ? undefined : 'trainer was killed';
+    if (!this.#cancelRequested) this.#failure ??= 'trainer was killed';
     this.#signal('SIGKILL');
   }
 
@@ -217,15 +225,30 @@ export class TrainerProcess {
     clearTimeout(this.#stallTimer);
     const ms = this.#options.stallTimeoutMs ?? 600_000;
     this.#stallTimer = setTimeout(() => {
-      this.#failure ??= `trainer printed nothing for ${Math.round(ms / 1000)} s; killed`;
+      this.#failure ??= `trainer printed nothing for ${ms / 1000} s; killed`;
       this.#signal('SIGKILL');
     }, ms);
   }
 
   #onStdout(line: string): void {
     if (line.trim() === '') return;
-    const message = parseTrainerMessage(line);
     this.#armStallTimer();
+    const parsed = parseTrainerLine(line);
+    if (!parsed.ok) {
+      // Stdout carries messages only: a line that is none means the trainer is broken, so stop it.
+      this.#outcome ??= { kind: 'failed', message: parsed.error };
+      this.#signal('SIGKILL');
+    }
+    const message: TrainerMessage = parsed.ok ? parsed.message : { type: 'error', message: parsed.error };
+    this.#record(message);
+    try {
+      this.#options.onMessage?.(message);
+    } catch (err) {
+      this.#log.warn({ err, type: message.type }, 'trainer message handler failed'); // the run goes on
+    }
+  }
+
+  #record(message: TrainerMessage): void {
     switch (message.type) {
       case 'progress':
       case 'checkpoint':
@@ -233,6 +256,7 @@ export class TrainerProcess {
         this.#lastStep = message.step;
         break;
       case 'done':
+        clearTimeout(this.#stallTimer);
         this.#outcome ??= {
           kind: 'succeeded',
           adapter: message.adapter,
@@ -240,24 +264,16 @@ export class TrainerProcess {
           trainLoss: message.train_loss,
           validationLoss: message.validation_loss,
         };
-        clearTimeout(this.#stallTimer);
         break;
       case 'cancelled':
-        this.#outcome ??= { kind: 'cancelled', step: message.step };
         clearTimeout(this.#stallTimer);
+        this.#outcome ??= { kind: 'cancelled', step: message.step };
         break;
       case 'error':
         this.#outcome ??= { kind: 'failed', message: message.message };
-        // A line that is no message means the trainer is broken (it prints nothing else there): stop it.
-        if (!line.includes('"type":"error"')) this.#signal('SIGKILL');
         break;
       default:
         break;
-    }
-    try {
-      this.#options.onMessage?.(message);
-    } catch (err) {
-      this.#log.warn({ err, type: message.type }, 'trainer message handler failed'); // the run goes on
     }
   }
 

@@ -19,6 +19,11 @@ export const LORA_TARGET_MODULES = [
 ] as const;
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 
+/** Architectures whose forward pass the trainer implements (llama covers Mistral-style models). */
+export const TRAINER_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'] as const;
+/** GGML weight types the trainer dequantizes. */
+export const TRAINER_WEIGHT_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'] as const;
+
 const absolutePath = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 const count = z.number().int().nonnegative();
 const positive = z.number().int().positive();
@@ -117,7 +122,7 @@ export type TrainerMessage = z.infer<typeof trainerMessageSchema>;
 export const trainerProbeSchema = z.object({
   torch: z.string(),
   numpy: z.string(),
-  python: z.string(),
+  python_version: z.string(),
   cuda: z.boolean(),
   devices: z.array(z.object({ id: z.string(), name: z.string(), memory_bytes: count.optional() })),
 });
@@ -126,24 +131,27 @@ export type TrainerProbe = z.infer<typeof trainerProbeSchema>;
 
 const MAX_QUOTED = 200;
 
+/** A stdout line of the trainer: its message, or why it is none (quoting the line). */
+export type ParsedTrainerLine = { ok: true; message: TrainerMessage } | { ok: false; error: string };
+
 /**
- * One stdout line of the trainer as a message. A line that is not a protocol message becomes an `error` message
- * quoting it: the trainer keeps stdout for messages only, so such a line means it is broken.
+ * Parses one stdout line of the trainer. The trainer keeps stdout for messages only, so a line that is not one
+ * means it is broken; the error quotes the line (cut to 200 characters).
  */
-export function parseTrainerMessage(line: string): TrainerMessage {
+export function parseTrainerLine(line: string): ParsedTrainerLine {
   const quoted = JSON.stringify(line.length > MAX_QUOTED ? `${line.slice(0, MAX_QUOTED)}…` : line);
   let raw: unknown;
   try {
     raw = JSON.parse(line);
   } catch {
-    return { type: 'error', message: `trainer printed a line that is not JSON: ${quoted}` }; // reported as the message
+    return { ok: false, error: `trainer printed a line that is not JSON: ${quoted}` }; // the error says it all
   }
   const result = trainerMessageSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return { ok: true, message: result.data };
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'message';
   return {
-    type: 'error',
-    message: `trainer printed a malformed message (${where}: ${issue?.message ?? 'invalid'}): ${quoted}`,
+    ok: false,
+    error: `trainer printed a malformed message (${where}: ${issue?.message ?? 'invalid'}): ${quoted}`,
   };
 }

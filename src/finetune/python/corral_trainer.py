@@ -1010,14 +1010,18 @@ def train(config_path):
 
 
 def greedy(args):
+    """For each --tokens prompt, one line {"tokens": the next --count greedy tokens, "positions": the argmax after
+    every prompt position (a teacher-forced check of the whole prompt)}."""
     torch.set_num_threads(max(1, args.threads))
     device = torch.device("cpu")
-    try:
-        tokens = [int(t) for t in args.tokens.split(",") if t.strip()]
-    except ValueError as err:
-        raise TrainerError(f"--tokens must be comma-separated integers: {err}") from err
-    if not tokens:
-        raise TrainerError("--tokens is empty")
+    prompts = []
+    for text in args.tokens:
+        try:
+            prompts.append([int(t) for t in text.split(",") if t.strip()])
+        except ValueError as err:
+            raise TrainerError(f"--tokens must be comma-separated integers: {err}") from err
+        if not prompts[-1]:
+            raise TrainerError("--tokens is empty")
     merge = None
     if args.adapter:
         tensors, metadata = read_safetensors(args.adapter)
@@ -1034,14 +1038,16 @@ def greedy(args):
                 merge[base] = (alpha / a.shape[0]) * (b @ a)
     model = load_model(args.model, device, merge=merge)
     model.eval()
-    out = []
-    with torch.no_grad():
-        # The argmax after every prompt position too: a teacher-forced check of the whole prompt in one pass.
-        positions = [int(t) for t in model.logits(torch.tensor([tokens], dtype=torch.long))[0].argmax(-1)]
-        for _ in range(args.count):
-            logits = model.logits(torch.tensor([tokens + out], dtype=torch.long))[0, -1]
-            out.append(int(torch.argmax(logits)))
-    emit({"tokens": out, "positions": positions})
+    for tokens in prompts:
+        if max(tokens) >= model.n_vocab or min(tokens) < 0:
+            raise TrainerError(f"--tokens: ids must be in [0, {model.n_vocab})")
+        out = []
+        with torch.no_grad():
+            positions = [int(t) for t in model.logits(torch.tensor([tokens], dtype=torch.long))[0].argmax(-1)]
+            for _ in range(args.count):
+                logits = model.logits(torch.tensor([tokens + out], dtype=torch.long))[0, -1]
+                out.append(int(torch.argmax(logits)))
+        emit({"tokens": out, "positions": positions})
 
 
 def probe():
@@ -1051,7 +1057,7 @@ def probe():
             p = torch.cuda.get_device_properties(i)
             devices.append({"id": f"cuda:{i}", "name": p.name, "memory_bytes": int(p.total_memory)})
     emit({
-        "torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0],
+        "torch": torch.__version__, "numpy": np.__version__, "python_version": sys.version.split()[0],
         "cuda": torch.cuda.is_available(), "devices": devices,
     })
 
@@ -1077,7 +1083,7 @@ def main(argv):
         p_train.add_argument("--detached", action="store_true", help="do not watch stdin (manual runs)")
         p_greedy = sub.add_parser("greedy")
         p_greedy.add_argument("--model", required=True)
-        p_greedy.add_argument("--tokens", required=True)
+        p_greedy.add_argument("--tokens", required=True, action="append", help="comma-separated ids; repeatable")
         p_greedy.add_argument("--count", type=int, default=8)
         p_greedy.add_argument("--adapter")
         p_greedy.add_argument("--alpha", type=float)
@@ -1112,4 +1118,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    _STDOUT.flush()
+    sys.stderr.flush()
+    # os._exit, not sys.exit: interpreter shutdown while the stdin watcher blocks in a read of sys.stdin aborts
+    # ("could not acquire lock for <stdin> at interpreter shutdown"); every file is closed and flushed by now.
+    os._exit(status)

@@ -29,7 +29,7 @@ export function datasetRoutes({ finetune }: AppDeps): Hono {
 
   app.post('/api/finetune/datasets', async (c) => {
     const type = c.req.header('content-type') ?? '';
-    const input = type.startsWith('application/json')
+    const input = /^application\/json\s*(;|$)/i.test(type)
       ? await parseBody(c, createSchema)
       : { ...parseQuery(c, rawQuery), content: await c.req.text() };
     if (input.content.trim() === '') throw new AppError('INVALID_REQUEST', 'the dataset is empty');

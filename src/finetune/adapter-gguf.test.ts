@@ -91,7 +91,7 @@ describe('writeAdapterGguf', () => {
     ['no tensors', [], /has no LoRA tensors/],
   ])('refuses %s, naming it, and writes nothing', async (name, tensors, message) => {
     const file = name.replaceAll(' ', '-');
-    await expect(convert(file, tensors as SafetensorsEntry[])).rejects.toMatchObject({
+    await expect(convert(file, tensors)).rejects.toMatchObject({
       code: 'INVALID_MODEL_FOLDER',
       message: expect.stringMatching(message),
     });

@@ -167,6 +167,9 @@ export class TrainerProcess {
     this.#child = spawn(options.python, [script, 'train', options.configPath], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      // Its own process group: a Ctrl-C in the server's terminal must not reach the trainer as a user's cancel
+      // (the trainer treats SIGINT like SIGTERM). The stdin lifeline still ends it when this process dies.
+      detached: true,
     });
     this.#log = options.log.child({ trainerPid: this.#child.pid });
     // Writing to a trainer that just exited fails with EPIPE; its exit is what gets reported.
@@ -279,7 +282,9 @@ export class TrainerProcess {
 
   #onStderr(line: string): void {
     if (line.trim() === '') return;
-    this.#log.debug({ line }, 'trainer output');
+    // The trainer marks what an operator should see ("corral-trainer: warning: …"); the rest is detail.
+    if (line.startsWith('corral-trainer: warning: ')) this.#log.warn({ line }, 'trainer warning');
+    else this.#log.debug({ line }, 'trainer output');
     this.#stderr.push(line);
     if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
   }
@@ -301,7 +306,12 @@ export class TrainerProcess {
     if (this.#outcome !== undefined) return this.#outcome;
     if (this.#failure !== undefined) return { kind: 'failed', message: this.#withStderr(this.#failure) };
     if (this.#cancelRequested) return { kind: 'cancelled', step: this.#lastStep };
-    const how = signal !== null ? `signal ${signal}` : `code ${code ?? 'unknown'}`;
+    const how =
+      signal === 'SIGKILL'
+        ? 'signal SIGKILL, e.g. the out-of-memory killer'
+        : signal !== null
+          ? `signal ${signal}`
+          : `code ${code ?? 'unknown'}`;
     return { kind: 'failed', message: this.#withStderr(`trainer exited (${how}) without finishing`) };
   }
 

@@ -22,7 +22,19 @@ export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 /** Architectures whose forward pass the trainer implements (llama covers Mistral-style models). */
 export const TRAINER_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'] as const;
 /** GGML weight types the trainer dequantizes. */
-export const TRAINER_WEIGHT_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1'] as const;
+export const TRAINER_WEIGHT_TYPES = [
+  'F32',
+  'F16',
+  'BF16',
+  'Q8_0',
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q4_K',
+  'Q5_K',
+  'Q6_K',
+] as const;
 
 const absolutePath = z.string().refine((p) => isAbsolute(p), 'must be an absolute path');
 const count = z.number().int().nonnegative();
@@ -31,7 +43,7 @@ const positive = z.number().int().positive();
 /** What one training run does; the trainer checks the same rules and reports violations as an `error` message. */
 export const trainerConfigSchema = z
   .object({
-    /** The base GGUF model (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 weights; llama, qwen2, qwen3). */
+    /** The base GGUF model: {@link TRAINER_ARCHITECTURES}, weights of {@link TRAINER_WEIGHT_TYPES}. */
     base_model: absolutePath,
     /** JSONL, one `{"tokens":[…],"mask":[0|1,…]}` per line; `mask[i] = 1`: token i is a target. */
     train_data: absolutePath,

@@ -1,13 +1,12 @@
 /**
  * The console's Fine-tuning page in headless Chromium against a real server (auth off, loopback). The trainer is
- * a shell script standing in for Python (`CORRAL_PYTHON`): it answers the probe, reports six steps of falling
- * loss and two validations a few tenths of a second apart, then fails with a known reason, whether or not this
- * machine has PyTorch (a missing interpreter is no longer enough: the server falls back to `python3`). So: a
- * malformed dataset is refused with its bad lines, a good one is uploaded and previewed, a job is created and
- * followed over its event stream (progress, loss chart, failure, log) without a reload, resumed, and deleted;
- * the playground opens pre-filled to compare two models.
+ * a script standing in for Python (fake-trainer.ts), so this runs the same with or without PyTorch (a missing
+ * `CORRAL_PYTHON` is not enough to make jobs fail: the server falls back to `python3`). A malformed dataset is
+ * refused with its bad lines, a good one is uploaded and previewed; a job is created and followed over its event
+ * stream (progress, live loss chart, failure with its reason, log) without a reload, resumed and deleted; a job
+ * that succeeds offers the playground comparing base and fine-tuned model side by side.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
@@ -16,6 +15,7 @@ import { Client } from '../../src/api/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { chromiumAvailable, launchBrowser, screenshot, watchPageErrors } from './browser.js';
+import { FAKE_FAILURE, FAKE_LOSSES, SUCCEED_SEED, writeFakeTrainer } from './fake-trainer.js';
 
 const available = chromiumAvailable();
 
@@ -27,64 +27,16 @@ let api: Client;
 let dir: string;
 const requests: string[] = [];
 
-const FAILURE = 'fake trainer: stopped on purpose';
-const LOSSES = [3.2, 2.9, 2.5, 2.2, 2.0, 1.9];
-
-/** `<python> corral_trainer.py probe|train CONFIG`, as src/finetune/trainer-protocol.ts describes it. */
-function fakeTrainer(): string {
-  const line = (m: object) => `echo '${JSON.stringify(m)}'`;
-  const steps = LOSSES.flatMap((loss, i) => {
-    const step = i + 1;
-    const progress = {
-      type: 'progress',
-      step,
-      total_steps: LOSSES.length,
-      epoch: step / LOSSES.length,
-      train_loss: loss,
-      learning_rate: 2e-4,
-      tokens_per_second: 1000,
-      eta_seconds: LOSSES.length - step,
-    };
-    const evaluation = { type: 'eval', step, validation_loss: loss + 0.3 };
-    return ['sleep 0.4', line(progress), ...(step % 3 === 0 ? [line(evaluation)] : [])];
-  });
-  const started = {
-    type: 'started',
-    total_steps: LOSSES.length,
-    steps_per_epoch: LOSSES.length,
-    trainable_parameters: 1000,
-    total_parameters: 100000,
-    resumed_from_step: null,
-    device: 'cpu',
-    train_examples: 6,
-    train_tokens: 60,
-  };
-  const probe = { torch: '0.0-fake', numpy: '0.0', python_version: '3.0.0', cuda: false, devices: [] };
-  const script = [
-    '#!/bin/sh',
-    'case "$2" in',
-    `probe) ${line(probe)} ;;`,
-    `train) ${line(started)}`,
-    ...steps,
-    line({ type: 'error', message: FAILURE }),
-    'exit 1 ;;',
-    'esac',
-  ].join('\n');
-  const path = join(dir, 'fake-python');
-  writeFileSync(path, `${script}\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
-
 const PAIRS = Array.from({ length: 6 }, (_, i) => ({ prompt: `question ${i}`, completion: `answer ${i}` }));
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 beforeAll(async () => {
   if (!available) return;
   dir = mkdtempSync(join(tmpdir(), 'corral-console-finetune-'));
-  s = await startTestServer({ CORRAL_PYTHON: fakeTrainer() });
+  const base = await tinyModelPath();
+  s = await startTestServer({ CORRAL_PYTHON: await writeFakeTrainer(dir, base) });
   api = new Client({ baseUrl: s.server.url });
-  await api.create({ model: 'tiny', modelfile: `FROM ${await tinyModelPath()}\n` });
+  await api.create({ model: 'tiny', modelfile: `FROM ${base}\n` });
   browser = await launchBrowser();
   const context = await browser.newContext({ baseURL: s.server.url, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -143,6 +95,7 @@ describe.skipIf(!available)('web console fine-tuning', () => {
     const stats = form.getByTestId('dataset-stats');
     await stats.waitFor();
     expect(await stats.textContent()).toMatch(/^\d+ tokens \(\d+ trained\) · longest \d+ · mean \d+$/);
+    await screenshot(page, 'finetune-dataset');
   });
 
   it('creates a job and sees it fail with its reason over the event stream, without a reload', async () => {
@@ -177,13 +130,13 @@ describe.skipIf(!available)('web console fine-tuning', () => {
         { timeout: 30_000, interval: 100 },
       )
       .toBe('failed');
-    expect([...seen].filter((n) => n > 0 && n < LOSSES.length).length).toBeGreaterThan(0);
-    expect(await trainPoints()).toBe(LOSSES.length);
+    expect([...seen].filter((n) => n > 0 && n < FAKE_LOSSES.length).length).toBeGreaterThan(0);
+    expect(await trainPoints()).toBe(FAKE_LOSSES.length);
     expect(await chart.locator('circle.validation').count()).toBe(2);
     expect(await chart.locator('svg').getAttribute('aria-label')).toBe(
       'Loss over steps 1 to 6, train loss 1.9 at step 6, validation loss 2.2 at step 6',
     );
-    expect(await details.getByTestId('job-error').textContent()).toContain(FAILURE);
+    expect(await details.getByTestId('job-error').textContent()).toContain(FAKE_FAILURE);
     expect(await details.getByTestId('job-progress').textContent()).toMatch(
       /^step 6 \/ 6 · epoch 1 · loss 1\.9 · val loss 2\.2/,
     );
@@ -244,10 +197,30 @@ describe.skipIf(!available)('web console fine-tuning', () => {
     expect(page.url()).toMatch(/\/finetune$/);
   });
 
-  it('opens the playground pre-filled to compare a base and a fine-tuned model', async () => {
-    await page.goto('/playground?model=tiny%3Alatest&compare=tiny-tuned');
-    await expect.poll(() => page.locator('select[name="model-0"]').inputValue()).toBe('tiny:latest');
-    expect(await page.locator('select[name="model-1"]').inputValue()).toBe('tiny-tuned');
+  it('offers a succeeded job side by side with its base model in the playground', async () => {
+    await page.getByRole('button', { name: 'New job' }).click();
+    const form = page.getByRole('form', { name: 'New fine-tuning job' });
+    await form.getByLabel('Base model').selectOption('tiny:latest');
+    await form.locator('select[name="dataset"]').selectOption({ label: 'pairs (6 examples, completion)' });
+    await form.getByLabel('Output model').fill('tiny-tuned');
+    await form.getByLabel('Batch size').fill('2');
+    await form.getByLabel('Seed').fill(String(SUCCEED_SEED));
+    await form.getByRole('button', { name: 'Start job' }).click();
+    const details = page.getByTestId('job-details');
+    await expect
+      .poll(() => details.getByTestId('job-state').textContent(), { timeout: 30_000 })
+      .toBe('succeeded');
+    expect(await details.getByTestId('job-error').count()).toBe(0);
+    expect((await api.list()).models.map((m) => m.name)).toContain('tiny-tuned:latest');
+    // A succeeded job is finished: it can be deleted, not cancelled or resumed.
+    expect(await details.getByRole('button', { name: 'Delete job tiny-tuned' }).count()).toBe(1);
+    expect(await details.getByRole('button', { name: /^(Cancel|Resume)$/ }).count()).toBe(0);
+    await screenshot(page, 'finetune-succeeded');
+
+    await details.getByRole('link', { name: 'Compare in playground' }).click();
+    await page.waitForURL('**/playground?model=tiny%3Alatest&compare=tiny-tuned%3Alatest');
+    await expect.poll(() => page.getByLabel('Model A').inputValue()).toBe('tiny:latest');
+    expect(await page.getByLabel('Model B').inputValue()).toBe('tiny-tuned:latest');
     expect(await page.getByLabel('Compare two models').isChecked()).toBe(true);
     expect(errors).toEqual([]);
   });

@@ -139,7 +139,11 @@ describe('job settings', () => {
       change: { target_modules: [] },
       error: /target_modules: name at least one target module/,
     },
-    { what: 'a fractional epoch count', change: { epochs: 1.5 }, error: /epochs: Invalid input: expected int/ },
+    {
+      what: 'a fractional epoch count',
+      change: { epochs: 1.5 },
+      error: /epochs: Invalid input: expected int/,
+    },
     { what: 'an unknown schedule', change: { lr_schedule: 'exponential' }, error: /lr_schedule:/ },
     { what: 'an unknown method', change: { method: 'full' }, error: /method: method must be "lora"/ },
     { what: 'an unknown setting', change: { rnak: 4 }, error: /Unrecognized key: "rnak"/ },

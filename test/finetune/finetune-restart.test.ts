@@ -63,7 +63,7 @@ describe.skipIf(!torchAvailable)('fine-tuning across a server crash', () => {
       model: 'tiny',
       dataset: 'd',
       name: 'tiny-resumed',
-      epochs: 150,
+      epochs: 60,
       batch_size: 2,
       learning_rate: 0.005,
       checkpoint_every: 10,

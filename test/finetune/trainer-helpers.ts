@@ -89,19 +89,54 @@ export function agreement(a: readonly number[], b: readonly number[]): number {
   return a.filter((x, i) => x === b[i]).length / a.length;
 }
 
-// ggml block layouts: bytes per block of 32 elements, and how to fill one with values of magnitude <= scale.
-const BLOCKS: Record<string, { type: number; bytes: number; fill: (b: Buffer, scale: number) => void }> = {
+// ggml block layouts (ggml-common.h): elements and bytes per block, and how to set the block's float scales for
+// weights of about ±scale (every other byte stays random).
+const BLOCKS: Record<
+  string,
+  { type: number; elements: number; bytes: number; fill: (b: Buffer, scale: number) => void }
+> = {
+  Q4_K: {
+    type: GgmlType.Q4_K,
+    elements: 256,
+    bytes: 144,
+    fill: (b, s) => {
+      b.writeUInt16LE(toFloat16Bits((2 * s) / (63 * 15)), 0);
+      b.writeUInt16LE(toFloat16Bits(s / 63), 2);
+    },
+  },
+  Q5_K: {
+    type: GgmlType.Q5_K,
+    elements: 256,
+    bytes: 176,
+    fill: (b, s) => {
+      b.writeUInt16LE(toFloat16Bits((2 * s) / (63 * 31)), 0);
+      b.writeUInt16LE(toFloat16Bits(s / 63), 2);
+    },
+  },
+  Q6_K: {
+    type: GgmlType.Q6_K,
+    elements: 256,
+    bytes: 210,
+    fill: (b, s) => b.writeUInt16LE(toFloat16Bits(s / (128 * 32)), 208),
+  },
   Q4_1: {
     type: GgmlType.Q4_1,
+    elements: 32,
     bytes: 20,
     fill: (b, s) => {
       b.writeUInt16LE(toFloat16Bits((2 * s) / 15), 0);
       b.writeUInt16LE(toFloat16Bits(-s), 2);
     },
   },
-  Q5_0: { type: GgmlType.Q5_0, bytes: 22, fill: (b, s) => b.writeUInt16LE(toFloat16Bits(s / 16), 0) },
+  Q5_0: {
+    type: GgmlType.Q5_0,
+    elements: 32,
+    bytes: 22,
+    fill: (b, s) => b.writeUInt16LE(toFloat16Bits(s / 16), 0),
+  },
   Q5_1: {
     type: GgmlType.Q5_1,
+    elements: 32,
     bytes: 24,
     fill: (b, s) => {
       b.writeUInt16LE(toFloat16Bits((2 * s) / 31), 0);
@@ -112,7 +147,8 @@ const BLOCKS: Record<string, { type: number; bytes: number; fill: (b: Buffer, sc
 
 /**
  * A tiny llama model whose matrices are random blocks of `type` (random quants, scales for weights in
- * ±1/√fan-in): the trainer's dequantization must reproduce what llama.cpp computes from the same bytes.
+ * ±1/√fan-in): the trainer's dequantization must reproduce what llama.cpp computes from the same bytes. K-quants
+ * need rows of a multiple of 256 elements (`options.nEmbd` 256).
  */
 export async function writeRandomQuantModel(
   path: string,
@@ -126,7 +162,7 @@ export async function writeRandomQuantModel(
     const [nIn, nOut] = t.dims as [number, number];
     const scale = t.name === 'token_embd.weight' ? 1 : 1 / Math.sqrt(nIn);
     const rand = mulberry32(seedFor(7, t.name));
-    const data = Buffer.alloc(((nIn * nOut) / 32) * block.bytes);
+    const data = Buffer.alloc(((nIn * nOut) / block.elements) * block.bytes);
     for (let offset = 0; offset < data.length; offset += block.bytes) {
       for (let i = 0; i < block.bytes; i++) data[offset + i] = Math.floor(rand() * 256);
       block.fill(data.subarray(offset, offset + block.bytes), scale);

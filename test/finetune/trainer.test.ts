@@ -62,7 +62,7 @@ async function train(
   extra: { stallTimeoutMs?: number } = {},
 ): Promise<{ outcome: TrainerOutcome; messages: TrainerMessage[]; trainer: TrainerProcess }> {
   const messages: TrainerMessage[] = [];
-  let self: TrainerProcess | undefined;
+  const started: { trainer?: TrainerProcess } = {}; // messages only come after start() resolved
   const trainer = await TrainerProcess.start({
     python,
     config,
@@ -70,11 +70,11 @@ async function train(
     log: silentLogger,
     onMessage: (m) => {
       messages.push(m);
-      if (self) onMessage?.(m, self);
+      if (started.trainer) onMessage?.(m, started.trainer);
     },
     ...extra,
   });
-  self = trainer;
+  started.trainer = trainer;
   return { outcome: await trainer.done, messages, trainer };
 }
 
@@ -170,6 +170,14 @@ describe.skipIf(skip)('the torch forward pass equals llama.cpp', () => {
     for (const type of ['Q4_1', 'Q5_0', 'Q5_1'] as const) {
       const file = path(`random-${type}.gguf`);
       await writeRandomQuantModel(file, type, { eos: 'never' });
+      await compare(file, false);
+    }
+  });
+
+  it('Q4_K, Q5_K and Q6_K super-blocks (random bytes) dequantize like llama.cpp', async () => {
+    for (const type of ['Q4_K', 'Q5_K', 'Q6_K'] as const) {
+      const file = path(`random-${type}.gguf`);
+      await writeRandomQuantModel(file, type, { eos: 'never', nEmbd: 256, nFf: 512 });
       await compare(file, false);
     }
   });

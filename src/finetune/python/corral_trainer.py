@@ -100,7 +100,9 @@ def check_cancel():
 # GGUF reader (header, metadata of every value type, tensor infos) and ggml dequantization
 
 _SCALAR_FORMATS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-_ARRAY_DTYPES = {0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4", 7: "<u1", 10: "<u8", 11: "<i8", 12: "<f8"}
+_ARRAY_DTYPES = {
+    0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4", 7: "<u1", 10: "<u8", 11: "<i8", 12: "<f8",
+}
 _STRING, _ARRAY = 8, 9
 
 # ggml.h `enum ggml_type`: id → (name, elements per block, bytes per block); ids without a size are named only.
@@ -114,7 +116,7 @@ GGML_TYPES = {
     29: ("IQ1_M", 256, 56), 30: ("BF16", 1, 2), 34: ("TQ1_0", 256, 54), 35: ("TQ2_0", 256, 66),
     39: ("MXFP4", 32, 17),
 }
-DEQUANTIZABLE = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1")
+DEQUANTIZABLE = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K")
 
 
 def type_name(type_id):
@@ -218,7 +220,7 @@ class GgufFile:
         if tname not in DEQUANTIZABLE:
             raise TrainerError(
                 f"tensor {name} of {self.path} has type {tname}, which the trainer cannot read "
-                f"(supported: {', '.join(DEQUANTIZABLE)}); use an F16, BF16, Q8_0 or Q4_0 base model"
+                f"(supported: {', '.join(DEQUANTIZABLE)}); use an F16, BF16, Q8_0, Q4_K or Q6_K base model"
             )
         _, block, block_bytes = GGML_TYPES[type_id]
         count = int(np.prod(dims)) if dims else 1
@@ -246,6 +248,45 @@ def _q5_high_bits(raw, offset):
     return (bits.astype(np.uint8) << 4).astype(np.float32)
 
 
+def _k_scales(s):
+    # ggml-quants.c get_scale_min_k4: 8 six-bit scales and 8 six-bit mins packed in 12 bytes.
+    scales = np.empty((s.shape[0], 8), dtype=np.float32)
+    mins = np.empty((s.shape[0], 8), dtype=np.float32)
+    scales[:, :4] = s[:, 0:4] & 63
+    mins[:, :4] = s[:, 4:8] & 63
+    scales[:, 4:] = (s[:, 8:12] & 0x0F) | ((s[:, 0:4] >> 6) << 4)
+    mins[:, 4:] = (s[:, 8:12] >> 4) | ((s[:, 4:8] >> 6) << 4)
+    return scales, mins
+
+
+def _dequantize_k(tname, blocks):
+    """K-quants (super-blocks of 256): (blocks, 256) float32, as dequantize_row_q{4,5,6}_K compute them."""
+    n = blocks.shape[0]
+    if tname == "Q6_K":  # ql[128], qh[64], int8 scales[16] (one per 16 elements), f16 d
+        ql, qh = blocks[:, :128], blocks[:, 128:192]
+        scales = blocks[:, 192:208].copy().view(np.int8).astype(np.float32)
+        halves = []
+        for h in range(2):
+            lo, hi, bits = ql[:, 64 * h : 64 * h + 32], ql[:, 64 * h + 32 : 64 * h + 64], qh[:, 32 * h : 32 * h + 32]
+            halves += [
+                (lo & 0x0F) | ((bits & 3) << 4),
+                (hi & 0x0F) | (((bits >> 2) & 3) << 4),
+                (lo >> 4) | (((bits >> 4) & 3) << 4),
+                (hi >> 4) | (((bits >> 6) & 3) << 4),
+            ]
+        q = np.concatenate(halves, axis=1).astype(np.float32) - 32
+        return (_f16(blocks, 208) * np.repeat(scales, 16, axis=1)) * q
+    # Q4_K: f16 d, f16 dmin, scales[12], qs[128]; Q5_K adds qh[32] (bit k of byte l: 5th bit of sub-block k).
+    d, dmin = _f16(blocks, 0), _f16(blocks, 2)
+    scales, mins = _k_scales(blocks[:, 4:16])
+    qs = blocks[:, -128:].reshape(n, 4, 1, 32)
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=2).reshape(n, 8, 32).astype(np.float32)
+    if tname == "Q5_K":
+        qh = blocks[:, 16:48]
+        q += (((qh[:, None, :] >> np.arange(8, dtype=np.uint8)[None, :, None]) & 1) * 16).astype(np.float32)
+    return ((d * scales)[:, :, None] * q - (dmin * mins)[:, :, None]).reshape(n, 256)
+
+
 def dequantize(tname, raw, count):
     """ggml-quants.c `dequantize_row_*` in numpy: `raw` bytes of `count` elements of type `tname` → float32."""
     if tname == "F32":
@@ -254,6 +295,8 @@ def dequantize(tname, raw, count):
         return np.frombuffer(raw, dtype="<f2").astype(np.float32)
     if tname == "BF16":
         return (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+    if tname in ("Q4_K", "Q5_K", "Q6_K"):
+        return _dequantize_k(tname, np.asarray(raw).reshape(count // 256, -1)).reshape(-1)
     blocks = np.asarray(raw).reshape(count // 32, -1)
     if tname == "Q8_0":  # f16 d, int8 qs[32]
         out = _f16(blocks, 0) * blocks[:, 2:].copy().view(np.int8).astype(np.float32)
@@ -371,7 +414,7 @@ def build_model_classes():
     nn = torch.nn
 
     class Linear(nn.Module):
-        """y = x Wᵀ (+ b) + (alpha / rank) · dropout(x) Aᵀ Bᵀ with W, b frozen and A, B trained (B starts at 0)."""
+        """y = x Wᵀ (+ b) + (alpha / rank) · dropout(x) Aᵀ Bᵀ; W, b frozen, A and B trained (B starts at 0)."""
 
         def __init__(self, frozen, bias, lora, device):
             super().__init__()
@@ -491,7 +534,9 @@ def load_model(path, device, lora=None, merge=None):
         if merge and name in merge:
             delta = merge.pop(name)
             if delta.shape != w.shape:
-                raise TrainerError(f"adapter tensor for {name} has shape {list(delta.shape)}, the model {list(w.shape)}")
+                raise TrainerError(
+                    f"adapter tensor for {name} has shape {list(delta.shape)}, the model {list(w.shape)}"
+                )
             w = w + delta
         return np.ascontiguousarray(w, dtype=np.float32)
 
@@ -538,9 +583,13 @@ def load_model(path, device, lora=None, merge=None):
     output_name = "output.weight" if "output.weight" in gguf.tensors else "token_embd.weight"
     output_np = weight(output_name) if output_name == "output.weight" else embed_np
     check(output_name, (n_vocab, hp.n_embd))
-    rope_factors = gguf.array("rope_freqs.weight").reshape(-1) if "rope_freqs.weight" in gguf.tensors else None
+    # llama.cpp loads `rope_freqs.weight` (llama 3.1+ frequency factors) for the llama architecture only.
+    has_factors = hp.arch == "llama" and "rope_freqs.weight" in gguf.tensors
+    rope_factors = gguf.array("rope_freqs.weight").reshape(-1) if has_factors else None
     if rope_factors is not None and rope_factors.shape[0] != hp.n_rot // 2:
-        raise TrainerError(f"{gguf.path}: rope_freqs.weight has {rope_factors.shape[0]} factors, expected {hp.n_rot // 2}")
+        raise TrainerError(
+            f"{gguf.path}: rope_freqs.weight has {rope_factors.shape[0]} factors, expected {hp.n_rot // 2}"
+        )
     if merge:
         raise TrainerError(f"the adapter adapts tensors the model does not have: {', '.join(sorted(merge))}")
     model = Model(
@@ -628,7 +677,8 @@ def read_safetensors(path):
         if dtype is None:
             raise TrainerError(f"{path}: tensor {name} has dtype {entry.get('dtype')}, expected F32 or F16")
         begin, end = entry["data_offsets"]
-        out[name] = np.frombuffer(raw[8 + n + begin : 8 + n + end], dtype=dtype).astype(np.float32).reshape(entry["shape"])
+        data = np.frombuffer(raw[8 + n + begin : 8 + n + end], dtype=dtype)
+        out[name] = data.astype(np.float32).reshape(entry["shape"])
     return out, metadata
 
 
@@ -646,7 +696,9 @@ _OPTIONAL = {"valid_data": None, "lr_schedule": "constant", "warmup_steps": 0, "
 
 
 def _is(value, types):
-    if isinstance(value, bool) and types is not bool and (types is int or (isinstance(types, tuple) and bool not in types)):
+    # JSON true/false are Python bools, and bool is a subclass of int: refuse them where a number is expected.
+    allowed = types if isinstance(types, tuple) else (types,)
+    if isinstance(value, bool) and bool not in allowed:
         return False
     return isinstance(value, types)
 
@@ -671,7 +723,7 @@ def parse_config(path):
         else:
             config[key] = value
     for key in _CONFIG_KEYS:
-        if key not in config:
+        if key not in config and key not in raw:
             problems.append(f"{key} is missing")
     if problems:
         raise TrainerError("invalid trainer config: " + "; ".join(problems))
@@ -852,6 +904,20 @@ class Checkpoints:
         return None
 
 
+def warn_if_reference_blas():
+    # Attention products (torch.matmul on 3-D tensors) still go through the system BLAS; Debian's default
+    # reference BLAS takes ~10 ms for a 256³ product where OpenBLAS takes well under 1 ms.
+    a = torch.randn(256, 256)
+    torch.mm(a, a)
+    started = time.perf_counter()
+    torch.mm(a, a)
+    if time.perf_counter() - started > 0.005:
+        warn(
+            "PyTorch multiplies through a slow BLAS (Debian's reference libblas.so.3?): attention will be slow; "
+            "install OpenBLAS (apt-get install libopenblas0-pthread) for faster training on CPU"
+        )
+
+
 def choose_device(config):
     cuda = torch.cuda.is_available()
     if config["device"] == "cuda" and not cuda:
@@ -876,6 +942,8 @@ def train(config_path):
     config = parse_config(config_path)
     torch.set_num_threads(config["threads"])
     device = choose_device(config)
+    if device.type == "cpu":
+        warn_if_reference_blas()
     torch.manual_seed(config["seed"])
     lora = config["lora"]
     model = load_model(config["base_model"], device, lora=lora)
@@ -961,10 +1029,13 @@ def train(config_path):
                     loss = loss_sum(model, tokens, mask)
                     (loss / targets).backward()
                     step_loss += float(loss.detach())
+                if not math.isfinite(step_loss):
+                    raise TrainerError(
+                        f"training diverged: the loss is {step_loss} at step {state['step'] + 1}; "
+                        "lower the learning rate"
+                    )
                 check_cancel()
                 optimizer.step()
-                if not math.isfinite(step_loss):
-                    raise TrainerError(f"training diverged: the loss is {step_loss} at step {state['step'] + 1}; lower the learning rate")
                 state["step"] += 1
                 state["epoch_loss"] = [state["epoch_loss"][0] + step_loss, state["epoch_loss"][1] + targets]
                 window = (window + [(time.perf_counter() - started, tokens_seen)])[-20:]
@@ -1094,7 +1165,10 @@ def main(argv):
             import numpy as np_module
             import torch as torch_module
         except ImportError as err:
-            raise TrainerError(f"Python {sys.version.split()[0]} at {sys.executable} has no {err.name} module: install PyTorch (apt-get install python3-torch, or pip install torch)") from err
+            raise TrainerError(
+                f"Python {sys.version.split()[0]} at {sys.executable} has no {err.name} module: "
+                "install PyTorch (apt-get install python3-torch, or pip install torch)"
+            ) from err
         np, torch, F = np_module, torch_module, torch_module.nn.functional
         if args.command == "train":
             start_supervision(watch_stdin=not args.detached)

@@ -50,6 +50,10 @@ function text(value: Record<string, unknown>, key: string, optional = false): st
   return v;
 }
 
+/** The problems among field readings (a string is a good value, an array lists what is wrong). */
+const problems = (...fields: Array<string | string[]>): string[] =>
+  fields.flatMap((f) => (typeof f === 'string' ? [] : f));
+
 const ROLES = new Set(['system', 'user', 'assistant']);
 
 function parseChat(value: Record<string, unknown>): LineResult {
@@ -102,13 +106,13 @@ function parseValue(value: Record<string, unknown>, format: DatasetFormat): Line
         text(value, 'output'),
       ];
       if (typeof instruction !== 'string' || typeof input !== 'string' || typeof output !== 'string')
-        return fail([instruction, input, output].filter(Array.isArray).flat());
+        return fail(problems(instruction, input, output));
       return exchange('instruction', input === '' ? instruction : `${instruction}\n\n${input}`, output);
     }
     case 'completion': {
       const [prompt, completion] = [text(value, 'prompt'), text(value, 'completion')];
       if (typeof prompt !== 'string' || typeof completion !== 'string')
-        return fail([prompt, completion].filter(Array.isArray).flat());
+        return fail(problems(prompt, completion));
       return exchange('completion', prompt, completion);
     }
     case 'text': {

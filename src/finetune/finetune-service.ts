@@ -420,6 +420,7 @@ export class FinetuneService {
     const log = await JobLog.open(
       this.logPath(job.id),
       this.#o.log.child({ component: 'finetune', job: job.id }),
+      (line) => this.events.emit(job.id, { type: 'log', line }),
     );
     const settings = job.settings as unknown as JobSettings;
     const dir = this.#workDir(job.id);

@@ -21,15 +21,22 @@ export class JobLog implements Logger {
   readonly #server: Logger;
   readonly #stream: WriteStream;
   readonly #bindings: Record<string, unknown>;
+  readonly #onLine: ((line: string) => void) | undefined;
 
-  private constructor(server: Logger, stream: WriteStream, bindings: Record<string, unknown>) {
+  private constructor(
+    server: Logger,
+    stream: WriteStream,
+    bindings: Record<string, unknown>,
+    onLine: ((line: string) => void) | undefined,
+  ) {
     this.#server = server;
     this.#stream = stream;
     this.#bindings = bindings;
+    this.#onLine = onLine;
   }
 
-  /** Opens (appends to) the log file at `path`. */
-  static async open(path: string, server: Logger): Promise<JobLog> {
+  /** Opens (appends to) the log file at `path`; `onLine` sees each line written (info and above). */
+  static async open(path: string, server: Logger, onLine?: (line: string) => void): Promise<JobLog> {
     await mkdir(dirname(path), { recursive: true });
     const stream = createWriteStream(path, { flags: 'a' });
     let reported = false;
@@ -38,7 +45,7 @@ export class JobLog implements Logger {
       reported = true;
       server.warn({ path, err: err.message }, 'cannot write the fine-tuning job log');
     });
-    return new JobLog(server, stream, {});
+    return new JobLog(server, stream, {}, onLine);
   }
 
   /** The last `count` lines of the log at `path` (none when it does not exist). */
@@ -58,7 +65,10 @@ export class JobLog implements Logger {
 
   #write(level: Level, obj: object, msg: string): void {
     this.#server[level](obj, msg);
-    if (!this.#stream.writableEnded) this.#stream.write(line(level, { ...this.#bindings, ...obj }, msg));
+    if (this.#stream.writableEnded) return;
+    const text = line(level, { ...this.#bindings, ...obj }, msg);
+    this.#stream.write(text);
+    if (level !== 'debug') this.#onLine?.(text.trimEnd());
   }
 
   debug(obj: object, msg: string): void {
@@ -74,7 +84,12 @@ export class JobLog implements Logger {
     this.#write('error', obj, msg);
   }
   child(bindings: Record<string, unknown>): Logger {
-    return new JobLog(this.#server.child(bindings), this.#stream, { ...this.#bindings, ...bindings });
+    return new JobLog(
+      this.#server.child(bindings),
+      this.#stream,
+      { ...this.#bindings, ...bindings },
+      this.#onLine,
+    );
   }
 
   /** Flushes and closes the file. */

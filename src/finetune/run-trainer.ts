@@ -137,8 +137,11 @@ export async function runTrainer(o: {
         value: m.validation_loss,
         learningRate: null,
       };
+      const snapshot = progress;
+      events.emit(job.id, { type: 'progress', progress: snapshot });
       events.emit(job.id, { type: 'metric', point });
       write(() => repo.addMetrics(job.id, [point]));
+      write(() => repo.transition(job.id, ['running'], { progress: snapshot }));
       log.info({ step: m.step, validationLoss: Number(m.validation_loss.toFixed(4)) }, 'validation');
     } else if (m.type === 'checkpoint') {
       const snapshot = progress;

@@ -20,11 +20,11 @@ export function sseResponse(signal: AbortSignal, open: (sink: SseSink) => () => 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       let live = true;
-      let unsubscribe: (() => void) | undefined;
+      const subscription: { stop?: () => void } = {};
       const finish = (): boolean => {
         if (!live) return false;
         live = false;
-        unsubscribe?.();
+        subscription.stop?.();
         signal.removeEventListener('abort', onAbort);
         return true;
       };
@@ -35,11 +35,12 @@ export function sseResponse(signal: AbortSignal, open: (sink: SseSink) => () => 
         if (live) controller.enqueue(encoder.encode(text));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      unsubscribe = open({
+      const unsubscribe = open({
         send: (event, data) => write(sseEvent(event, data)),
         comment: (text) => write(`: ${text}\n\n`),
         end: onAbort,
       });
+      subscription.stop = unsubscribe;
       if (!live) unsubscribe();
       stop = finish;
       if (signal.aborted) onAbort();

@@ -59,6 +59,7 @@ describe('console assets', () => {
     '/keys',
     '/users',
     '/audit',
+    '/finetune',
     '/login',
     '/models/tiny:latest',
   ])('serves index.html for the client-side page %s', async (path) => {

@@ -1161,6 +1161,8 @@ def main(argv):
         p_greedy.add_argument("--threads", type=int, default=1)
         sub.add_parser("probe")
         args = parser.parse_args(argv)
+        if args.command == "train":  # before importing torch, which alone can take seconds
+            start_supervision(watch_stdin=not args.detached)
         try:
             import numpy as np_module
             import torch as torch_module
@@ -1171,7 +1173,6 @@ def main(argv):
             ) from err
         np, torch, F = np_module, torch_module, torch_module.nn.functional
         if args.command == "train":
-            start_supervision(watch_stdin=not args.detached)
             train(args.config)
         elif args.command == "greedy":
             greedy(args)

@@ -4,7 +4,6 @@ import type {
   FinetuneDatasetFormat,
   FinetuneJob,
   FinetuneMetricPoint as MetricView,
-  FinetuneProgress,
 } from '../../api/index.js';
 import type { FinetuneDatasetRecord, FinetuneJobRecord, FinetuneMetricPoint } from '../../db/index.js';
 
@@ -31,7 +30,7 @@ export function jobView(j: FinetuneJobRecord): FinetuneJob {
     state: j.state,
     error: j.error,
     settings,
-    progress: (j.progress ?? {}) as FinetuneProgress,
+    progress: j.progress ?? {},
     checkpoint_step: j.checkpointStep,
     attempts: j.attempts,
     created_at: j.createdAt.toISOString(),

@@ -4,17 +4,9 @@
  * context, supported architecture) are in `check-job.ts`.
  */
 import { z } from 'zod';
+import { LORA_TARGET_MODULES } from './trainer-protocol.js';
 
-export const LORA_MODULES = [
-  'attn_q',
-  'attn_k',
-  'attn_v',
-  'attn_output',
-  'ffn_gate',
-  'ffn_up',
-  'ffn_down',
-] as const;
-export type LoraModule = (typeof LORA_MODULES)[number];
+const LORA_MODULES = LORA_TARGET_MODULES;
 
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 

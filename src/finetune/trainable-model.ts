@@ -4,9 +4,10 @@
  */
 import { AppError } from '../core/index.js';
 import { ggmlTypeName, readGguf } from '../gguf/index.js';
+import { TRAINER_ARCHITECTURES, TRAINER_WEIGHT_TYPES } from './trainer-protocol.js';
 
-export const TRAINABLE_ARCHITECTURES = ['llama', 'qwen2'] as const;
-export const TRAINABLE_TYPES = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0'] as const;
+const TRAINABLE_ARCHITECTURES: readonly string[] = TRAINER_ARCHITECTURES;
+const TRAINABLE_TYPES: readonly string[] = TRAINER_WEIGHT_TYPES;
 
 export interface TrainableModel {
   architecture: string;
@@ -20,14 +21,12 @@ export interface TrainableModel {
 export async function checkTrainableModel(path: string, label: string): Promise<TrainableModel> {
   const file = await readGguf(path);
   const arch = file.metadata['general.architecture'];
-  if (typeof arch !== 'string' || !(TRAINABLE_ARCHITECTURES as readonly string[]).includes(arch))
+  if (typeof arch !== 'string' || !TRAINABLE_ARCHITECTURES.includes(arch))
     throw new AppError(
       'INVALID_REQUEST',
       `cannot fine-tune ${label}: architecture '${String(arch)}' is not supported by the trainer (supported: ${TRAINABLE_ARCHITECTURES.join(', ')})`,
     );
-  const unsupported = file.tensors.find(
-    (t) => !(TRAINABLE_TYPES as readonly string[]).includes(ggmlTypeName(t.type) ?? ''),
-  );
+  const unsupported = file.tensors.find((t) => !TRAINABLE_TYPES.includes(ggmlTypeName(t.type) ?? ''));
   if (unsupported !== undefined)
     throw new AppError(
       'INVALID_REQUEST',

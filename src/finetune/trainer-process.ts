@@ -53,24 +53,24 @@ function probe(python: string, script: string): Promise<TrainerPython> {
           ? message
           : code === 'ENOENT'
             ? 'not found'
-            : (stderr.trim().split('\n').at(-1) ?? err?.message ?? 'no answer to probe');
+            : stderr.trim().split('\n').at(-1) || err?.message || 'no answer to probe';
       reject(new Error(reason));
     });
   });
 }
 
 /**
- * The first of `options.python` (the `CORRAL_PYTHON` setting), `python3` and `/usr/bin/python3` that runs the
- * trainer's `probe` (Python 3 with numpy and PyTorch). Successful probes are cached per interpreter; failures are
- * not, so installing PyTorch takes effect without a restart. Throws `TRAINER_UNAVAILABLE` naming each failure.
+ * A Python that runs the trainer's `probe` (Python 3 with numpy and PyTorch): `options.python` (the
+ * `CORRAL_PYTHON` setting) when given, and only it, since an operator who names an interpreter means that one;
+ * otherwise the first of `python3` and `/usr/bin/python3` that works (a pyenv or virtualenv `python3` on PATH often
+ * lacks the distribution's torch). Successful probes are cached per interpreter; failures are not, so installing
+ * PyTorch takes effect without a restart. Throws `TRAINER_UNAVAILABLE` naming each failure.
  */
 export async function findTrainerPython(
   options: { python?: string; script?: string } = {},
 ): Promise<TrainerPython> {
   const script = options.script ?? trainerScriptPath();
-  const candidates = [...new Set([options.python, 'python3', '/usr/bin/python3'])].filter(
-    (p): p is string => p !== undefined && p !== '',
-  );
+  const candidates = options.python ? [options.python] : ['python3', '/usr/bin/python3'];
   const failures: string[] = [];
   for (const python of candidates) {
     const key = `${python}\0${script}`;

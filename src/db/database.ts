@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { AppError } from '../core/index.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key-repository.js';
 import { createAuditRepository, type AuditRepository } from './audit-repository.js';
+import { createClusterRepository, type ClusterRepository } from './cluster-repository.js';
 import { createFinetuneRepository, type FinetuneRepository } from './finetune-repository.js';
 import { createProfileRepository, type ProfileRepository } from './profile-repository.js';
 import type { Dialect, Schema } from './schema.js';
@@ -20,6 +21,8 @@ export interface Database {
   readonly profiles: ProfileRepository;
   readonly settings: SettingsRepository;
   readonly finetune: FinetuneRepository;
+  /** Cluster nodes and the controller's leadership row (meaningful on PostgreSQL, shared by every node). */
+  readonly cluster: ClusterRepository;
   /** Runs `SELECT 1`; rejects with `DATABASE_UNAVAILABLE` (also after {@link Database.close}). */
   ping(): Promise<void>;
   /** Ends the connection pool or closes the SQLite file. Idempotent. */
@@ -40,6 +43,7 @@ export function createDatabase(db: Kysely<Schema>, dialect: Dialect): Database {
     profiles: createProfileRepository(db),
     settings: createSettingsRepository(db),
     finetune: createFinetuneRepository(db),
+    cluster: createClusterRepository(db, dialect),
     async ping() {
       if (closing !== undefined) throw new AppError('DATABASE_UNAVAILABLE', 'the database is closed');
       try {

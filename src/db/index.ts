@@ -6,6 +6,7 @@ export { openDatabase, type OpenDatabaseOptions } from './open-database.js';
 export type { Database } from './database.js';
 export type { Dialect } from './schema.js';
 export { redactDatabaseUrl } from './connect-postgres.js';
+export { openLeaderSession, type LeaderSession, type LeaderSessionOptions } from './leader-session.js';
 export type { UserRecord, UserRepository } from './user-repository.js';
 export type { ApiKeyRecord, ApiKeyRepository } from './api-key-repository.js';
 export type { SessionRecord, SessionRepository } from './session-repository.js';
@@ -28,3 +29,13 @@ export {
   type FinetuneMetricPoint,
   type FinetuneRepository,
 } from './finetune-repository.js';
+export type {
+  ClusterLeaderRecord,
+  ClusterNodeRecord,
+  ClusterNodeState,
+  ClusterRepository,
+  ClusterWrites,
+  ListedClusterNode,
+  NodeLoadedModel,
+  NodeReport,
+} from './cluster-repository.js';

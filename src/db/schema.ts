@@ -115,6 +115,29 @@ export interface FinetuneMetricsTable {
   at: string;
 }
 
+/**
+ * `cluster_nodes`: the nodes of a cluster. `report` is JSON text; `joined_at` and `last_heartbeat` come from the
+ * database's clock; `epoch` counts the node's registrations.
+ */
+export interface ClusterNodesTable {
+  id: string;
+  name: string;
+  url: string;
+  state: string;
+  report: string;
+  joined_at: string;
+  last_heartbeat: string;
+  epoch: number;
+}
+
+/** `cluster_leader`: one row (id 1): the controller that holds the advisory lock, and its fencing epoch. */
+export interface ClusterLeaderTable {
+  id: number;
+  holder: string;
+  epoch: number;
+  acquired_at: string;
+}
+
 /** The whole schema, as Kysely's type parameter. */
 export interface Schema {
   users: UsersTable;
@@ -126,6 +149,8 @@ export interface Schema {
   finetune_datasets: FinetuneDatasetsTable;
   finetune_jobs: FinetuneJobsTable;
   finetune_metrics: FinetuneMetricsTable;
+  cluster_nodes: ClusterNodesTable;
+  cluster_leader: ClusterLeaderTable;
 }
 
 /** Which SQL dialect a database speaks. */

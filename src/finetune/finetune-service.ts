@@ -268,7 +268,8 @@ export class FinetuneService {
       });
       if (done !== undefined) return this.#announce(done);
     }
-    if (this.#active?.id === id) {
+    // A job whose record already says it finished is done, even while its run is still closing its log.
+    if (job.state === 'running' && this.#active?.id === id) {
       this.#active.controller.abort();
       this.#active.run?.cancel();
       await this.#active.done;

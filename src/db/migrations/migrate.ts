@@ -8,12 +8,14 @@ import { AppError, type Logger } from '../../core/index.js';
 import type { Dialect, Schema } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { finetuneMigration } from './0002-finetune.js';
+import { clusterMigration } from './0003-cluster.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration(dialect),
     '0002-finetune': finetuneMigration(),
+    '0003-cluster': clusterMigration(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -1,0 +1,17 @@
+/**
+ * The cluster (issue #7): nodes and gateways sharing one PostgreSQL database as the single source of truth. So far:
+ * node membership with heartbeats judged by the database's clock, and controller leadership through an advisory
+ * lock whose epoch fences a stale leader.
+ */
+export { NodeAgent, type NodeAgentOptions } from './node-agent.js';
+export { createNodeReporter, type NodeReportSources } from './node-report.js';
+export { LeaderLease, type LeaderLeaseOptions } from './leader-lease.js';
+export type {
+  ClusterLeaderRecord,
+  ClusterNodeRecord,
+  ClusterNodeState,
+  ClusterWrites,
+  ListedClusterNode,
+  NodeLoadedModel,
+  NodeReport,
+} from '../db/index.js';

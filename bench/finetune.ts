@@ -18,7 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/core/index.js';
 import { findTrainerPython, TrainerProcess } from '../src/finetune/trainer-process.js';
-import type { LoraTargetModule, TrainerConfig } from '../src/finetune/trainer-protocol.js';
+import {
+  LORA_TARGET_MODULES,
+  type LoraTargetModule,
+  type TrainerConfig,
+} from '../src/finetune/trainer-protocol.js';
 import { largeModelOptions, largeModelPath, tinyModelPath } from '../test/fixtures/index.js';
 import { mulberry32 } from '../test/fixtures/prng.js';
 
@@ -31,15 +35,7 @@ const { values: args } = parseArgs({
 });
 const THREADS = Number(args.threads);
 const QV: LoraTargetModule[] = ['attn_q', 'attn_v'];
-const ALL: LoraTargetModule[] = [
-  'attn_q',
-  'attn_k',
-  'attn_v',
-  'attn_output',
-  'ffn_gate',
-  'ffn_up',
-  'ffn_down',
-];
+const ALL: LoraTargetModule[] = [...LORA_TARGET_MODULES];
 
 interface Case {
   label: string;

@@ -1,5 +1,20 @@
 /** Fine-tuning wire types: `/api/finetune/datasets*` and `/api/finetune/jobs*`. */
 
+/** Block weights a LoRA can adapt, named as in GGUF (`blk.N.<module>.weight`): `target_modules`. */
+export const LORA_TARGET_MODULES = [
+  'attn_q',
+  'attn_k',
+  'attn_v',
+  'attn_output',
+  'ffn_gate',
+  'ffn_up',
+  'ffn_down',
+] as const;
+export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
+
+/** Learning-rate schedules (after `warmup_steps`). */
+export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
+
 export type FinetuneDatasetFormat = 'chat' | 'instruction' | 'completion' | 'text';
 export type FinetuneJobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -49,9 +64,9 @@ export interface CreateFinetuneJobRequest {
   rank?: number;
   alpha?: number;
   dropout?: number;
-  target_modules?: string[];
+  target_modules?: LoraTargetModule[];
   learning_rate?: number;
-  lr_schedule?: 'constant' | 'linear' | 'cosine';
+  lr_schedule?: (typeof LR_SCHEDULES)[number];
   warmup_steps?: number;
   weight_decay?: number;
   epochs?: number;

@@ -4,11 +4,9 @@
  * context, supported architecture) are in `check-job.ts`.
  */
 import { z } from 'zod';
-import { LORA_TARGET_MODULES } from './trainer-protocol.js';
+import { LORA_TARGET_MODULES, LR_SCHEDULES } from '../api/index.js';
 
 const LORA_MODULES = LORA_TARGET_MODULES;
-
-export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 

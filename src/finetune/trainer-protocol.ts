@@ -6,18 +6,9 @@
  */
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { LORA_TARGET_MODULES, LR_SCHEDULES, type LoraTargetModule } from '../api/index.js';
 
-/** Block weights a LoRA can adapt, named as in GGUF (`blk.N.<module>.weight`). */
-export const LORA_TARGET_MODULES = [
-  'attn_q',
-  'attn_k',
-  'attn_v',
-  'attn_output',
-  'ffn_gate',
-  'ffn_up',
-  'ffn_down',
-] as const;
-export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
+export { LORA_TARGET_MODULES, type LoraTargetModule };
 
 /** Architectures whose forward pass the trainer implements (llama covers Mistral-style models). */
 export const TRAINER_ARCHITECTURES = ['llama', 'qwen2', 'qwen3'] as const;
@@ -62,7 +53,7 @@ export const trainerConfigSchema = z
       })
       .strict(),
     learning_rate: z.number().positive(),
-    lr_schedule: z.enum(['constant', 'linear', 'cosine']),
+    lr_schedule: z.enum(LR_SCHEDULES),
     warmup_steps: count,
     weight_decay: z.number().nonnegative(),
     epochs: positive,

@@ -3,15 +3,19 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../core/index.js';
 
-/** Parse `c`'s JSON body with `schema`; throws `INVALID_REQUEST` with the field path on any problem. */
-export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+/** `c`'s JSON body (`{}` when empty); throws `INVALID_REQUEST` when it is not JSON. */
+export async function readJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  let json: unknown;
   try {
-    json = text.trim() === '' ? {} : JSON.parse(text);
+    return text.trim() === '' ? {} : JSON.parse(text);
   } catch (err) {
     throw new AppError('INVALID_REQUEST', `invalid JSON body: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Parse `c`'s JSON body with `schema`; throws `INVALID_REQUEST` with the field path on any problem. */
+export async function parseBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const json = await readJsonBody(c);
   const result = schema.safeParse(json);
   if (!result.success) {
     const problems = result.error.issues.map((i) =>

@@ -118,7 +118,10 @@ async function create(client: Client, io: CliIo, positionals: string[], v: Recor
     max_seq_len: number('max-seq-len', v['max-seq-len'] as string | undefined),
     seed: number('seed', v.seed as string | undefined),
     validation_split: number('validation-split', v['validation-split'] as string | undefined),
-    target_modules: typeof v.modules === 'string' ? v.modules.split(',').map((m) => m.trim()) : undefined,
+    target_modules:
+      typeof v.modules === 'string'
+        ? (v.modules.split(',').map((m) => m.trim()) as CreateFinetuneJobRequest['target_modules'])
+        : undefined,
   };
   const job = await client.createFinetuneJob(req);
   print(io.stdout, `Job ${job.id} queued: ${job.model} → ${job.output_model}`);

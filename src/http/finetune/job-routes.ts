@@ -1,10 +1,9 @@
 /** Fine-tuning jobs: create (queued), list, details with the loss curve, logs, cancel, resume, delete. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AppError } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { principalOf } from '../auth-context.js';
-import { parseQuery } from '../parse-body.js';
+import { parseQuery, readJsonBody } from '../parse-body.js';
 import { jobView, metricView } from './finetune-views.js';
 
 const logsQuery = z.object({ tail: z.coerce.number().int().min(1).max(10_000).default(500) });
@@ -13,14 +12,7 @@ export function jobRoutes({ finetune }: AppDeps): Hono {
   const app = new Hono();
 
   app.post('/api/finetune/jobs', async (c) => {
-    const text = await c.req.text();
-    let body: unknown;
-    try {
-      body = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (err) {
-      throw new AppError('INVALID_REQUEST', `invalid JSON body: ${(err as Error).message}`, { cause: err });
-    }
-    const job = await finetune.createJob(body, principalOf(c).userId ?? null);
+    const job = await finetune.createJob(await readJsonBody(c), principalOf(c).userId ?? null);
     return c.json(jobView(job), 201);
   });
 

@@ -2,20 +2,15 @@
  * The new-job form of the Fine-tuning page as a `POST /api/finetune/jobs` body: empty fields are left out so
  * the server's defaults apply, and the server checks every range (its 400 names the field).
  */
-import type { CreateFinetuneJobRequest } from '../../../src/api/finetune.js';
+import {
+  LORA_TARGET_MODULES,
+  LR_SCHEDULES,
+  type CreateFinetuneJobRequest,
+} from '../../../src/api/finetune.js';
 
-/** LoRA target modules the server accepts (`target_modules`). */
-export const targetModules = [
-  'attn_q',
-  'attn_k',
-  'attn_v',
-  'attn_output',
-  'ffn_gate',
-  'ffn_up',
-  'ffn_down',
-] as const;
-
-export const schedules = ['constant', 'linear', 'cosine'] as const;
+/** LoRA target modules the server accepts (`target_modules`), and the learning-rate schedules. */
+export const targetModules = LORA_TARGET_MODULES;
+export const schedules = LR_SCHEDULES;
 
 /** The numeric settings, in the order the form shows them. */
 export const numberFields = [

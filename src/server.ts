@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAuthServices, resolveAuthMode } from './auth/index.js';
+import { authServicesFromSettings, resolveAuthMode } from './auth/index.js';
+import { createNodeReporter, joinCluster, type NodeMembership } from './cluster/index.js';
 import { redactConfig, type Config } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { AppError } from './core/index.js';
@@ -56,16 +57,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     sqlitePath: join(config.home, 'corral.db'),
     log: log.child({ component: 'db' }),
   });
-  const auth = createAuthServices({
+  const auth = authServicesFromSettings(config, {
     enabled: authMode.enabled,
     db,
-    defaults: { perMinute: config.rateLimit, concurrent: config.maxConcurrentPerKey },
-    sessionTtlMs: config.sessionTtl,
     log: log.child({ component: 'auth' }),
   });
   const store = await ModelStore.open(config.models, { logger: log.child({ component: 'store' }) });
   const cores = config.threads > 0 ? config.threads : availableParallelism();
   const metrics = new Metrics();
+  const memory = new SystemMemory(config.memoryLimit > 0 ? { limitBytes: config.memoryLimit } : {});
   const { scheduler, inference } = createInferenceStack({
     config,
     store,
@@ -75,7 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       calibrationFile: join(config.home, 'calibration.json'),
       cores,
     }),
-    memory: new SystemMemory(config.memoryLimit > 0 ? { limitBytes: config.memoryLimit } : {}),
+    memory,
     coreBudget: cores,
     log,
     metrics,
@@ -145,6 +145,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const url = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`;
   log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'listening');
   await finetune.start();
+  let node: NodeMembership | undefined;
   const bootstrapToken =
     authMode.enabled && (await auth.bootstrap.needed()) ? auth.bootstrap.token : undefined;
   if (bootstrapToken !== undefined) {
@@ -160,6 +161,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       pullMonitor.close(); // ends the console's event streams, which would otherwise hold the drain
       await pusher.close();
       await finetune.close(); // a running job is stopped and queued again, to resume at the next start
+      await node?.drain(); // gateways stop routing here while the requests in flight finish
       await drain(server, config.shutdownGrace, () => {
         // Issue #10: requests still running after the grace end with a clear CANCELLED error line/status
         // instead of a cut connection.
@@ -168,6 +170,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         if (running.length > 0)
           log.warn({ requests: running.length }, 'grace period over: requests cancelled');
       });
+      await node?.close(); // marks the node `left`
       await scheduler.close();
       await store.close();
       await metrics.close();
@@ -180,6 +183,25 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (server as HttpsServer).setSecureContext(readTlsFiles(config.tlsCert, config.tlsKey));
     log.info({ cert: config.tlsCert }, 'tls certificate reloaded');
   };
+  if (config.role === 'node') {
+    // Issue #7: only a listening node registers, so gateways never see a URL that does not answer yet.
+    try {
+      node = await joinCluster({
+        cluster: db.cluster,
+        home: config.home,
+        name: config.nodeName,
+        url: config.nodeUrl,
+        listenUrl: url,
+        intervalMs: config.heartbeatInterval,
+        report: createNodeReporter({ inference, scheduler, store, memory }),
+        log,
+      });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    log.info({ node: node.name, id: node.id, url: node.url }, 'cluster node joined');
+  }
   return { url, port, bootstrapToken, reloadTls, close, [Symbol.asyncDispose]: close };
 }
 

@@ -43,3 +43,24 @@ export function createAuthServices(o: AuthServicesOptions): AuthServices {
     sessionTtlMs: o.sessionTtlMs,
   };
 }
+
+/** The settings the auth services of a server or a gateway are built from. */
+export interface AuthSettings {
+  rateLimit: number;
+  maxConcurrentPerKey: number;
+  sessionTtl: number;
+}
+
+/** {@link createAuthServices} from a server's or gateway's settings. */
+export function authServicesFromSettings(
+  settings: AuthSettings,
+  o: { enabled: boolean; db: Database; log: Logger },
+): AuthServices {
+  return createAuthServices({
+    enabled: o.enabled,
+    db: o.db,
+    defaults: { perMinute: settings.rateLimit, concurrent: settings.maxConcurrentPerKey },
+    sessionTtlMs: settings.sessionTtl,
+    log: o.log,
+  });
+}

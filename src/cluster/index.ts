@@ -5,6 +5,13 @@
  */
 export { NodeAgent, type NodeAgentOptions } from './node-agent.js';
 export { createNodeReporter, type NodeReportSources } from './node-report.js';
+export {
+  joinCluster,
+  advertisedUrl,
+  type NodeMembership,
+  type NodeMembershipOptions,
+} from './node-membership.js';
+export { loadNodeId } from './node-id.js';
 export { LeaderLease, type LeaderLeaseOptions } from './leader-lease.js';
 export type {
   ClusterLeaderRecord,
@@ -15,3 +22,4 @@ export type {
   NodeLoadedModel,
   NodeReport,
 } from '../db/index.js';
+export * from './gateway/index.js';

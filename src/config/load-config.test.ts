@@ -102,4 +102,27 @@ describe('loadConfig', () => {
     expect(problemsOf(() => load({ CORRAL_CONFIG: file }))[0]).toMatch(/config file .*JSON/);
     expect(problemsOf(() => load({ CORRAL_CONFIG: join(dir, 'missing.json') }))[0]).toMatch(/does not exist/);
   });
+
+  it('reads the cluster node settings; CORRAL_ROLE=node needs CORRAL_DATABASE_URL', () => {
+    const c = load({
+      CORRAL_ROLE: 'node',
+      CORRAL_DATABASE_URL: 'postgres://db/corral',
+      CORRAL_NODE_NAME: 'gpu-1',
+      CORRAL_NODE_URL: 'http://10.0.0.5:11434',
+      CORRAL_HEARTBEAT_INTERVAL: '500ms',
+    });
+    expect([c.role, c.nodeName, c.nodeUrl, c.heartbeatInterval]).toEqual([
+      'node',
+      'gpu-1',
+      'http://10.0.0.5:11434',
+      500,
+    ]);
+    expect(load().role).toBe('standalone');
+    expect(problemsOf(() => load({ CORRAL_ROLE: 'node' }))).toEqual([
+      expect.stringMatching(/CORRAL_ROLE=node needs CORRAL_DATABASE_URL/),
+    ]);
+    expect(problemsOf(() => load({ CORRAL_NODE_NAME: 'bad name', CORRAL_NODE_URL: 'ftp://x' }))).toHaveLength(
+      2,
+    );
+  });
 });

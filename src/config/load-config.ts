@@ -93,6 +93,11 @@ export function loadConfig(sources: ConfigSources): Config {
   for (const key of ['tlsCert', 'tlsKey'] as const) {
     if (typeof out[key] === 'string' && out[key] !== '') out[key] = expandHome(out[key], userHome);
   }
+  if (out.role === 'node' && out.databaseUrl === '') {
+    problems.push(
+      'CORRAL_ROLE=node needs CORRAL_DATABASE_URL: cluster state lives in the shared PostgreSQL database',
+    );
+  }
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, {
       details: { problems },

@@ -336,6 +336,42 @@ export const settings = {
     defaultDoc: 'none',
     description: 'PEM private key file of CORRAL_TLS_CERT; reloaded on SIGHUP.',
   }),
+  role: setting({
+    schema: z.enum(['standalone', 'node']),
+    env: 'CORRAL_ROLE',
+    flag: '--role',
+    default: 'standalone',
+    description:
+      'standalone, or node: join the cluster in CORRAL_DATABASE_URL (register, heartbeat) so gateways route to it.',
+  }),
+  nodeName: setting({
+    schema: z.string().refine((n) => n === '' || /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(n), {
+      message: 'use letters, digits, ".", "_" and "-" (at most 63 characters)',
+    }),
+    env: 'CORRAL_NODE_NAME',
+    flag: '--node-name',
+    default: '',
+    defaultDoc: "the machine's hostname",
+    description: 'Unique name of this node in the cluster (CORRAL_ROLE=node).',
+  }),
+  nodeUrl: setting({
+    schema: z.string().refine((u) => u === '' || /^https?:\/\/[^\s]+$/.test(u), {
+      message: 'must be an http:// or https:// URL, or empty',
+    }),
+    env: 'CORRAL_NODE_URL',
+    flag: '--node-url',
+    default: '',
+    defaultDoc: 'derived from the listen address',
+    description: 'URL gateways reach this node at (CORRAL_ROLE=node); set it when listening on 0.0.0.0.',
+  }),
+  heartbeatInterval: setting({
+    schema: duration('3s, 500ms'),
+    env: 'CORRAL_HEARTBEAT_INTERVAL',
+    flag: '--heartbeat-interval',
+    default: '3s',
+    description:
+      'How often a node heartbeats; gateways judge a node not ready after three intervals without one.',
+  }),
   configFile: setting({
     schema: z.string().min(1),
     env: 'CORRAL_CONFIG',

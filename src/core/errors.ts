@@ -108,6 +108,11 @@ export const errorCatalog = {
     description:
       'A model registry or Hugging Face could not be reached, or the connection kept failing after retries.',
   },
+  NODE_UNAVAILABLE: {
+    status: 503,
+    description:
+      'A cluster gateway found no node able to serve the request: every candidate failed, was busy or is cooling down.',
+  },
   INSUFFICIENT_DISK: {
     status: 507,
     description: 'Not enough free disk space for a pull; refused before downloading, or the disk filled up.',

@@ -153,3 +153,12 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
   'DELETE /api/keys/:id': { permission: 'admin', audit: 'key.revoke', target: { param: 'id' } },
   'GET /api/admin/audit': { permission: 'admin' },
 };
+
+/**
+ * The cluster gateway's routes (issue #7): the server's table (the gateway serves a subset of those paths with
+ * the same permissions, proxied to nodes) plus the routes only a gateway has.
+ */
+export const gatewayRouteTable: Readonly<Record<string, RouteSpec>> = {
+  ...routeTable,
+  'GET /api/cluster/nodes': { permission: 'system:read' },
+};

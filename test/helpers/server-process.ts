@@ -14,8 +14,13 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+/** `command` is `serve` (default) or `gateway` (a cluster gateway, issue #7). */
+export async function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  command: 'serve' | 'gateway' = 'serve',
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command], {
     env: { ...process.env, CORRAL_HOST: '127.0.0.1:0', CORRAL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -27,7 +32,7 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${err}`)), timeoutMs);
     const onData = () => {
-      const m = /Corral is listening on (https?:\/\/[^\s]+)/.exec(err);
+      const m = /Corral (?:gateway )?is listening on (https?:\/\/[^\s]+)/.exec(err);
       if (m?.[1]) {
         clearTimeout(timer);
         child.stderr?.off('data', onData);

@@ -12,7 +12,7 @@ import {
   type RunnerFactory,
   type Scheduler,
 } from '../../src/core/index.js';
-import { createAuthServices, resolveAuthMode, type AuthServices } from '../../src/auth/index.js';
+import { authServicesFromSettings, resolveAuthMode, type AuthServices } from '../../src/auth/index.js';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../../src/db/index.js';
 import { createProcessRunnerFactory } from '../../src/engine/index.js';
 import { createApp, PullMonitor } from '../../src/http/index.js';
@@ -94,11 +94,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     onProgress: (p) => metrics.pullProgress(p),
   });
   const logs = new LogRing();
-  const auth = createAuthServices({
+  const auth = authServicesFromSettings(config, {
     enabled: resolveAuthMode({ ...config, hostname: config.host.hostname }).enabled,
     db,
-    defaults: { perMinute: config.rateLimit, concurrent: config.maxConcurrentPerKey },
-    sessionTtlMs: config.sessionTtl,
     log: silentLogger,
   });
   const finetune = new FinetuneService({

@@ -4,6 +4,7 @@ import { adminCommand } from './admin.js';
 import { auditCommand } from './audit.js';
 import { cpCommand } from './cp.js';
 import { finetuneCommand } from './finetune.js';
+import { gatewayCommand } from './gateway.js';
 import { keysCommand } from './keys.js';
 import { loginCommand, logoutCommand } from './login.js';
 import { usersCommand } from './users.js';
@@ -21,6 +22,7 @@ import { stopCommand } from './stop.js';
 
 export const commands: Command[] = [
   serveCommand,
+  gatewayCommand,
   createCommand,
   showCommand,
   runCommand,

@@ -1,8 +1,15 @@
-import { loadConfig, renderEnvHelp, renderFlagHelp, settings, type SettingKey } from '../../config/index.js';
+import {
+  loadConfig,
+  renderEnvHelp,
+  renderFlagHelp,
+  settings,
+  type Config,
+  type SettingKey,
+} from '../../config/index.js';
 import { startServer } from '../../server.js';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
-import { print, UsageError } from '../io.js';
+import { print, UsageError, type CliIo } from '../io.js';
 
 const KEYS = Object.keys(settings) as SettingKey[];
 const isSwitch = (k: SettingKey) => (settings[k] as { boolean?: true }).boolean === true;
@@ -13,21 +20,26 @@ const FLAG_OPTIONS = Object.fromEntries(
   ]),
 );
 
+/** The configuration from the environment and `serve`-style flags (`corral gateway` takes the same). */
+export function configFromArgs(args: string[], io: CliIo): Config {
+  const { values, positionals } = parseCommandArgs(args, FLAG_OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const flags: Partial<Record<SettingKey, string>> = {};
+  for (const key of KEYS) {
+    const value = values[settings[key].flag.slice(2)];
+    if (typeof value === 'string') flags[key] = value;
+    else if (value === true) flags[key] = 'true';
+  }
+  return loadConfig({ env: io.env, flags });
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   aliases: ['start'],
   summary: 'Start the Corral server and web console',
   usage: `corral serve [flags]\n\n${renderFlagHelp()}\n\n${renderEnvHelp()}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, FLAG_OPTIONS);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const flags: Partial<Record<SettingKey, string>> = {};
-    for (const key of KEYS) {
-      const value = values[settings[key].flag.slice(2)];
-      if (typeof value === 'string') flags[key] = value;
-      else if (value === true) flags[key] = 'true';
-    }
-    const config = loadConfig({ env: io.env, flags });
+    const config = configFromArgs(args, io);
     const server = await startServer(config);
     print(io.stderr, `Corral is listening on ${server.url}`);
     if (server.bootstrapToken !== undefined) {

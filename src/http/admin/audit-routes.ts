@@ -33,7 +33,7 @@ function safeDuration(v: string): number {
   }
 }
 
-export function auditRoutes({ auth }: AppDeps): Hono {
+export function auditRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
   const app = new Hono();
   app.get('/api/admin/audit', async (c) => {
     const parsed = querySchema.safeParse(c.req.query());

@@ -18,7 +18,7 @@ import { keyInfo, userInfo } from './account-wire.js';
 /** Login attempts per client address per minute. */
 const LOGINS_PER_MINUTE = 10;
 
-export function authRoutes({ auth }: AppDeps): Hono {
+export function authRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
   const app = new Hono();
   const { accounts, audit } = auth;
 

@@ -16,7 +16,7 @@ function lifetime(text: string | undefined): number | undefined {
   }
 }
 
-export function keysRoutes({ auth }: AppDeps): Hono {
+export function keysRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
   const app = new Hono();
   const { accounts, db } = auth;
 

@@ -26,7 +26,7 @@ async function keepAnAdmin(
   }
 }
 
-export function usersRoutes({ auth }: AppDeps): Hono {
+export function usersRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
   const app = new Hono();
   const { accounts, db } = auth;
 

@@ -1,0 +1,51 @@
+/**
+ * The gateway's view of the cluster: `db.cluster.list()` cached for `ttlMs` (one query per second per gateway,
+ * however many requests), with concurrent refreshes shared. Readiness is the database's verdict (heartbeat age
+ * by its own clock); the gateway keeps no membership state of its own, so any number of gateways agree.
+ */
+import type { ClusterRepository, ListedClusterNode } from '../../db/index.js';
+
+/** Options of {@link NodeDirectory}. */
+export interface NodeDirectoryOptions {
+  cluster: Pick<ClusterRepository, 'list'>;
+  /** A node whose last heartbeat is older than this is not ready. */
+  staleAfterMs: number;
+  /** How long one listing is reused (default 1 s). */
+  ttlMs?: number;
+}
+
+/** Cached node listing. */
+export class NodeDirectory {
+  readonly #o: NodeDirectoryOptions;
+  #cached: { at: number; nodes: ListedClusterNode[] } | undefined;
+  #loading: Promise<ListedClusterNode[]> | undefined;
+
+  constructor(options: NodeDirectoryOptions) {
+    this.#o = options;
+  }
+
+  get staleAfterMs(): number {
+    return this.#o.staleAfterMs;
+  }
+
+  /** Every registered node (ready or not), at most `ttlMs` old. Database failures reject. */
+  nodes(): Promise<ListedClusterNode[]> {
+    const cached = this.#cached;
+    if (cached !== undefined && Date.now() - cached.at < (this.#o.ttlMs ?? 1000)) {
+      return Promise.resolve(cached.nodes);
+    }
+    this.#loading ??= this.#o.cluster
+      .list({ staleAfterMs: this.#o.staleAfterMs })
+      .then((nodes) => {
+        this.#cached = { at: Date.now(), nodes };
+        return nodes;
+      })
+      .finally(() => (this.#loading = undefined));
+    return this.#loading;
+  }
+
+  /** The ready ones. */
+  async ready(): Promise<ListedClusterNode[]> {
+    return (await this.nodes()).filter((n) => n.ready);
+  }
+}

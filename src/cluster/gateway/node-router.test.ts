@@ -1,0 +1,130 @@
+/** The router against real local HTTP "nodes": retry before the first byte, busy is not down, breaker skips. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/index.js';
+import type { ListedClusterNode } from '../../db/index.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { NodeDirectory } from './node-directory.js';
+import { NodeRouter } from './node-router.js';
+
+type Behaviour = 'ok' | 'busy' | 'fail' | 'bad-request';
+const servers: Server[] = [];
+const hits: Record<string, number> = {};
+
+async function fakeNode(name: string, behaviour: Behaviour): Promise<string> {
+  const server = createServer((req, res) => {
+    hits[name] = (hits[name] ?? 0) + 1;
+    const status = { ok: 200, busy: 503, fail: 500, 'bad-request': 400 }[behaviour];
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(status === 200 ? { node: name } : { error: `${name} says ${status}` }));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A URL nothing listens at. */
+async function deadUrl(): Promise<string> {
+  const url = await fakeNode('dead', 'ok');
+  const server = servers.pop()!;
+  await new Promise<void>((r) => server.close(() => r()));
+  return url;
+}
+
+function listed(name: string, url: string): ListedClusterNode {
+  return {
+    id: name,
+    name,
+    url,
+    state: 'ready',
+    ready: true,
+    ageMs: 0,
+    epoch: 1,
+    joinedAt: new Date(0),
+    lastHeartbeat: new Date(0),
+    report: {
+      loadedModels: [],
+      storedModels: ['tiny:latest'],
+      queueDepth: 0,
+      inFlight: 0,
+      freeMemoryBytes: 0,
+      freeVramBytes: null,
+    },
+  };
+}
+
+const urls: Record<string, string> = {};
+beforeAll(async () => {
+  urls.dead = await deadUrl();
+  for (const [name, b] of [
+    ['ok1', 'ok'],
+    ['busy1', 'busy'],
+    ['busy2', 'busy'],
+    ['fail1', 'fail'],
+    ['bad1', 'bad-request'],
+  ] as const) {
+    urls[name] = await fakeNode(name, b);
+  }
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+/** A router over the named nodes, ranked in the given order (names sort: prefix them). */
+function router(names: string[], breaker = new CircuitBreaker()) {
+  const nodes = names.map((n, i) => listed(`${i}-${n}`, urls[n]!));
+  const directory = new NodeDirectory({
+    cluster: { list: () => Promise.resolve(nodes) },
+    staleAfterMs: 1000,
+  });
+  return {
+    breaker,
+    r: new NodeRouter({ directory, breaker, log: silentLogger }),
+    ids: nodes.map((n) => n.id),
+  };
+}
+
+const send = (r: NodeRouter, model = 'tiny') =>
+  r.forward({ path: '/api/generate', body: '{}', model, signal: new AbortController().signal });
+
+describe('NodeRouter', () => {
+  it('retries a refused connection and a 5xx on the next node, counting them as failures', async () => {
+    const { r, breaker, ids } = router(['dead', 'fail1', 'ok1']);
+    const res = await send(r);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ node: 'ok1' });
+    expect(res.headers.get('x-corral-node')).toBe('2-ok1');
+    breaker.failed(ids[0]!);
+    expect(breaker.state(ids[0]!)).toBe('open'); // second consecutive failure
+  });
+
+  it('retries a busy node elsewhere without marking it down', async () => {
+    const { r, breaker, ids } = router(['busy1', 'ok1']);
+    for (let i = 0; i < 5; i++) expect((await send(r)).status).toBe(200);
+    expect(breaker.state(ids[0]!)).toBe('closed');
+  });
+
+  it('answers with the last busy answer when every node is busy, and passes 4xx through untried elsewhere', async () => {
+    const busy = await send(router(['busy1', 'busy2']).r);
+    expect(busy.status).toBe(503);
+    expect(await busy.json()).toEqual({ error: 'busy2 says 503' });
+    const before = hits.ok1 ?? 0;
+    const bad = await send(router(['bad1', 'ok1']).r);
+    expect(bad.status).toBe(400);
+    expect(hits.ok1 ?? 0).toBe(before);
+  });
+
+  it('skips nodes whose circuit is open, tries at most 3 nodes, and 404s a model no node has', async () => {
+    const { r, breaker, ids } = router(['fail1', 'ok1']);
+    breaker.failed(ids[0]!);
+    breaker.failed(ids[0]!);
+    const before = hits.fail1 ?? 0;
+    expect((await send(r)).status).toBe(200);
+    expect(hits.fail1 ?? 0).toBe(before);
+
+    const many = router(['dead', 'dead', 'dead', 'ok1']);
+    await expect(send(many.r)).rejects.toMatchObject({ code: 'NODE_UNAVAILABLE' });
+    await expect(send(r, 'other')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * Forwards one inference request to the best node for its model and retries before the first byte: a node that
+ * cannot be reached, times out before answering or answers 5xx is recorded as a failure (circuit breaker) and the
+ * next candidate is tried; a node that answers 503 because it is busy (queue full) is tried elsewhere too but is
+ * not a failure. Once a node has answered (2xx, or a 4xx that is the request's own fault), its response is the
+ * answer: it streams through untouched, and a break after that first byte ends the stream with an error in its
+ * own format (`stream-guard.ts`). Tokens already sent cannot be taken back, so nothing is replayed.
+ */
+import { AppError, type Logger } from '../../core/index.js';
+import type { ListedClusterNode } from '../../db/index.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { NodeDirectory } from './node-directory.js';
+import { rankNodes } from './rank-nodes.js';
+import { guardStream, streamFormat } from './stream-guard.js';
+
+/** Options of {@link NodeRouter}. */
+export interface NodeRouterOptions {
+  directory: NodeDirectory;
+  breaker: CircuitBreaker;
+  log: Logger;
+  /** Nodes tried per request (default 3). */
+  attempts?: number;
+  /** How long a node may take to send its response headers (default 5 min: a model may have to load first). */
+  headersTimeoutMs?: number;
+}
+
+/** One request to forward. */
+export interface ForwardRequest {
+  /** Path and query, e.g. `/api/chat`. */
+  path: string;
+  body: string;
+  model: string;
+  /** The caller's `Accept` header, if any. */
+  accept?: string;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+}
+
+/** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the guard may change. */
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Routes requests to nodes; holds this gateway's in-flight count per node. */
+export class NodeRouter {
+  readonly #o: NodeRouterOptions;
+  readonly #inFlight = new Map<string, number>();
+
+  constructor(options: NodeRouterOptions) {
+    this.#o = options;
+  }
+
+  /** Requests this gateway has in flight to `nodeId`. */
+  inFlight(nodeId: string): number {
+    return this.#inFlight.get(nodeId) ?? 0;
+  }
+
+  async forward(req: ForwardRequest): Promise<Response> {
+    const ranked = rankNodes(await this.#o.directory.nodes(), req.model, (id) => this.inFlight(id));
+    if (ranked.length === 0) {
+      throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found on any ready cluster node`);
+    }
+    let attempts = this.#o.attempts ?? 3;
+    let last: { status: number; headers: Headers; body: string } | undefined;
+    const failures: string[] = [];
+    for (const { node } of ranked) {
+      if (attempts === 0) break;
+      if (!this.#o.breaker.tryAcquire(node.id)) continue;
+      attempts--;
+      const outcome = await this.#try(node, req);
+      if (outcome.kind === 'response') return outcome.response;
+      if (outcome.kind === 'refused') {
+        last = outcome.answer;
+        failures.push(`${node.name}: ${outcome.answer.status}`);
+      } else failures.push(`${node.name}: ${outcome.reason}`);
+      this.#o.log.warn(
+        { node: node.name, model: req.model, outcome: failures.at(-1) },
+        'node attempt failed',
+      );
+    }
+    if (last !== undefined) return new Response(last.body, { status: last.status, headers: last.headers });
+    throw new AppError(
+      'NODE_UNAVAILABLE',
+      failures.length === 0
+        ? `every node with model "${req.model}" is cooling down after failures; retry shortly`
+        : `no cluster node could serve model "${req.model}" (${failures.join('; ')})`,
+    );
+  }
+
+  async #try(
+    node: ListedClusterNode,
+    req: ForwardRequest,
+  ): Promise<
+    | { kind: 'response'; response: Response }
+    | { kind: 'refused'; answer: { status: number; headers: Headers; body: string } }
+    | { kind: 'failed'; reason: string }
+  > {
+    const breaker = this.#o.breaker;
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new Error('no response in time')),
+      this.#o.headersTimeoutMs ?? 300_000,
+    );
+    this.#inFlight.set(node.id, this.inFlight(node.id) + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const n = this.inFlight(node.id) - 1;
+      if (n <= 0) this.#inFlight.delete(node.id);
+      else this.#inFlight.set(node.id, n);
+    };
+    let res: Response;
+    try {
+      res = await fetch(`${node.url}${req.path}`, {
+        method: 'POST',
+        body: req.body,
+        headers: { 'content-type': 'application/json', ...(req.accept ? { accept: req.accept } : {}) },
+        signal: AbortSignal.any([req.signal, timeout.signal]),
+      });
+    } catch (err) {
+      uncount();
+      if (req.signal.aborted) {
+        breaker.released(node.id);
+        throw new AppError('CANCELLED', 'the request was cancelled', { cause: err });
+      }
+      breaker.failed(node.id);
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      return { kind: 'failed', reason: timeout.signal.aborted ? 'no response in time' : (cause ?? why(err)) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (res.status >= 500) {
+      uncount();
+      const body = await res.text().catch(() => ''); // the status is the answer; a cut body changes nothing
+      // 503 is the node saying it is busy (QUEUE_FULL) or draining: try elsewhere, but it is not down.
+      if (res.status === 503) breaker.released(node.id);
+      else breaker.failed(node.id);
+      return { kind: 'refused', answer: { status: res.status, headers: res.headers, body } };
+    }
+    breaker.succeeded(node.id);
+    const headers = new Headers();
+    res.headers.forEach((value, key) => {
+      if (!HOP.has(key)) headers.set(key, value);
+    });
+    headers.set('x-corral-node', node.name);
+    if (res.body === null) {
+      uncount();
+      return { kind: 'response', response: new Response(null, { status: res.status, headers }) };
+    }
+    const body = guardStream(
+      res.body,
+      streamFormat(res.headers.get('content-type')),
+      (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
+      (outcome) => {
+        uncount();
+        if (outcome === 'broken') {
+          breaker.failed(node.id);
+          this.#o.log.warn({ node: node.name, model: req.model }, 'node stream broken');
+        }
+      },
+    );
+    return { kind: 'response', response: new Response(body, { status: res.status, headers }) };
+  }
+}

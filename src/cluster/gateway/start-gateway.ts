@@ -1,0 +1,98 @@
+/**
+ * Composition of `corral gateway`: the shared PostgreSQL database, the same auth services and middleware as the
+ * server (keys and sessions live in the database, so every gateway accepts and refuses the same ones), the node
+ * directory, breaker and router, and an HTTP listener. Gateways hold no state that another gateway needs.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { authServicesFromSettings, resolveAuthMode } from '../../auth/index.js';
+import { redactConfig, type Config } from '../../config/index.js';
+import { AppError, type Logger } from '../../core/index.js';
+import { openDatabase } from '../../db/index.js';
+import { accountRoutes, createAppBase, gatewayRouteTable } from '../../http/index.js';
+import { Metrics } from '../../metrics/index.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { gatewayRoutes } from './gateway-routes.js';
+import { NodeDirectory } from './node-directory.js';
+import { NodeRouter } from './node-router.js';
+
+/** A listening gateway. */
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Missed heartbeats after which a node is not ready. */
+const STALE_HEARTBEATS = 3;
+
+export async function startGateway(config: Config, log: Logger, version: string): Promise<RunningGateway> {
+  if (config.databaseUrl === '') {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'corral gateway needs CORRAL_DATABASE_URL: cluster state lives in the shared PostgreSQL database',
+    );
+  }
+  log.info({ version, config: redactConfig(config) }, 'starting gateway');
+  const authMode = resolveAuthMode({ ...config, hostname: config.host.hostname });
+  if (authMode.warning !== undefined) log.warn({}, authMode.warning);
+  const db = await openDatabase({ url: config.databaseUrl, log: log.child({ component: 'db' }) });
+  const auth = authServicesFromSettings(config, {
+    enabled: authMode.enabled,
+    db,
+    log: log.child({ component: 'auth' }),
+  });
+  const metrics = new Metrics();
+  const directory = new NodeDirectory({
+    cluster: db.cluster,
+    staleAfterMs: STALE_HEARTBEATS * config.heartbeatInterval,
+  });
+  const breaker = new CircuitBreaker();
+  const router = new NodeRouter({ directory, breaker, log: log.child({ component: 'router' }) });
+  const httpLog = log.child({ component: 'http' });
+  const app = createAppBase({ config, log: httpLog, auth, metrics, routes: gatewayRouteTable });
+  app.get('/api/version', (c) => c.json({ version }));
+  app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog }));
+  app.route('/', accountRoutes({ auth }));
+
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host.hostname, port: config.host.port }, () =>
+        resolve(s),
+      );
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await metrics.close();
+    await db.close();
+    throw new AppError(
+      'LISTEN_FAILED',
+      `cannot listen on ${config.host.hostname}:${config.host.port}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
+  const url = `http://${host}:${port}`;
+  log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const http = server as ServerType & {
+        closeIdleConnections?: () => void;
+        closeAllConnections?: () => void;
+      };
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      http.closeIdleConnections?.();
+      const cut = setTimeout(() => http.closeAllConnections?.(), config.shutdownGrace);
+      await closed;
+      clearTimeout(cut);
+      await metrics.close();
+      await db.close();
+      log.info({}, 'gateway stopped');
+    })());
+  return { url, port, close, [Symbol.asyncDispose]: close };
+}

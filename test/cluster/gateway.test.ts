@@ -1,0 +1,251 @@
+/**
+ * Issue #7, end to end: 3 nodes (`corral serve` with CORRAL_ROLE=node) and 2 gateways (`corral gateway`) as real
+ * processes over one PostgreSQL database. A tiny model exists on nodes 1 and 2 only. Requests through either
+ * gateway reach only those nodes and spread over both; a SIGKILLed node's stream ends with an error line and later
+ * requests are retried on the survivor; a SIGSTOPped node goes not-ready after the stale window and comes back
+ * after SIGCONT by itself; a key revoked through one gateway is refused by the other within seconds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthServices } from '../../src/auth/index.js';
+import { silentLogger } from '../../src/core/index.js';
+import { openDatabase } from '../../src/db/index.js';
+import { tinyModelPath } from '../fixtures/index.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
+import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
+
+const postgres = testDatabases.find((d) => d.kind === 'postgres')!;
+if (!postgres.available)
+  console.warn('cluster gateway test skipped: no test PostgreSQL (CORRAL_TEST_POSTGRES_URL)');
+
+const HEARTBEAT = '500ms';
+const CONTEXT = 16_384;
+const MODEL = 'tiny';
+
+interface Node {
+  name: string;
+  proc: ServerProcess;
+}
+
+describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
+  let opened: OpenedTestDatabase;
+  let dir: string;
+  let nodes: Node[] = [];
+  let gateways: ServerProcess[] = [];
+  let adminKey: string;
+
+  const auth = (key = adminKey) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+  const post = (base: string, path: string, body: unknown, key = adminKey) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: auth(key), body: JSON.stringify(body) });
+  const generate = (base: string, extra: object = {}) =>
+    post(base, '/api/generate', {
+      model: MODEL,
+      prompt: 'hi',
+      stream: false,
+      options: { num_predict: 4, temperature: 0 },
+      ...extra,
+    });
+  const clusterNodes = async (base: string) => {
+    const res = await fetch(`${base}/api/cluster/nodes`, { headers: auth() });
+    expect(res.status).toBe(200);
+    return (
+      (await res.json()) as {
+        nodes: Array<{ name: string; ready: boolean; report: { storedModels: string[] } }>;
+      }
+    ).nodes;
+  };
+  const node = (name: string) => nodes.find((n) => n.name === name)!;
+  const loaded = async (n: Node) =>
+    ((await (await fetch(`${n.proc.url}/api/ps`)).json()) as { models: Array<{ name: string }> }).models.map(
+      (m) => m.name,
+    );
+
+  beforeAll(async () => {
+    opened = await postgres.open();
+    const url = opened.options.url!;
+    dir = mkdtempSync(join(tmpdir(), 'corral-cluster-'));
+    // An admin key straight in the shared database: gateways run with auth on and no bootstrap.
+    const db = await openDatabase({ url, log: silentLogger });
+    const services = createAuthServices({
+      enabled: true,
+      db,
+      defaults: { perMinute: 0, concurrent: 0 },
+      sessionTtlMs: 60_000,
+      log: silentLogger,
+    });
+    adminKey = (await services.accounts.createKey({ name: 'admin', role: 'admin' })).token;
+    await db.close();
+
+    const modelPath = await tinyModelPath({ eos: 'never', contextLength: CONTEXT });
+    const common = { CORRAL_DATABASE_URL: url, CORRAL_HEARTBEAT_INTERVAL: HEARTBEAT };
+    nodes = await Promise.all(
+      ['node-1', 'node-2', 'node-3'].map(async (name) => ({
+        name,
+        proc: await spawnServer({
+          ...common,
+          CORRAL_ROLE: 'node',
+          CORRAL_NODE_NAME: name,
+          CORRAL_HOME: join(dir, name),
+          CORRAL_AUTH: 'off', // nodes trust the gateways: private address, auth off (docs/cluster.md)
+          CORRAL_THREADS: '1',
+          CORRAL_NUM_PARALLEL: '2',
+          CORRAL_CONTEXT_LENGTH: String(CONTEXT),
+        }),
+      })),
+    );
+    gateways = await Promise.all(
+      ['gw-a', 'gw-b'].map((name) =>
+        spawnServer({ ...common, CORRAL_HOME: join(dir, name), CORRAL_AUTH: 'on' }, 30_000, 'gateway'),
+      ),
+    );
+    for (const name of ['node-1', 'node-2']) {
+      const res = await post(node(name).proc.url, '/api/create', {
+        model: MODEL,
+        modelfile: `FROM ${modelPath}\n`,
+        stream: false,
+      });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    // Ready, with the model in the reports of nodes 1 and 2 (the next heartbeat carries it).
+    const withModel = async () =>
+      (await clusterNodes(gateways[1]!.url))
+        .filter((n) => n.ready && n.report.storedModels.includes('tiny:latest'))
+        .map((n) => n.name)
+        .join(',');
+    const deadline = Date.now() + 15_000;
+    while ((await withModel()) !== 'node-1,node-2') {
+      if (Date.now() > deadline) throw new Error(`nodes never reported the model: ${await withModel()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const p of [...gateways, ...nodes.map((n) => n.proc)]) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGCONT');
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+    await opened?.cleanup();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('routes only to nodes with the model, spreads load, and answers unknown models 404', async () => {
+    const served: string[] = [];
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => generate(gateways[i % 2]!.url)));
+    for (const res of answers) {
+      expect(res.status, await res.clone().text()).toBe(200);
+      served.push(res.headers.get('x-corral-node') ?? '?');
+      expect(((await res.json()) as { done: boolean }).done).toBe(true);
+    }
+    expect(new Set(served)).toEqual(new Set(['node-1', 'node-2']));
+    expect(await loaded(node('node-3'))).toEqual([]);
+    expect(await loaded(node('node-1'))).toEqual(['tiny:latest']);
+    expect(await loaded(node('node-2'))).toEqual(['tiny:latest']);
+
+    // The gateways' union of loaded models names the nodes.
+    const ps = (await (await fetch(`${gateways[0]!.url}/api/ps`, { headers: auth() })).json()) as {
+      models: Array<{ name: string; node: string }>;
+    };
+    expect(ps.models.map((m) => m.node).sort()).toEqual(['node-1', 'node-2']);
+
+    const missing = await post(gateways[0]!.url, '/api/generate', { model: 'nope', prompt: 'x' });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/nope/);
+    const missingV1 = await post(gateways[1]!.url, '/v1/chat/completions', {
+      model: 'nope',
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(missingV1.status).toBe(404);
+    expect(((await missingV1.json()) as { error: { code: string } }).error.code).toBe('MODEL_NOT_FOUND');
+
+    // No credentials: refused by the gateway itself.
+    const anonymous = await fetch(`${gateways[0]!.url}/api/tags`);
+    expect(anonymous.status).toBe(401);
+  }, 60_000);
+
+  it('ends a stream on a SIGKILLed node with an error line, and retries later requests elsewhere', async () => {
+    const res = await post(gateways[0]!.url, '/api/generate', {
+      model: MODEL,
+      prompt: 'long',
+      options: { num_predict: CONTEXT, temperature: 0 },
+    });
+    expect(res.status).toBe(200);
+    const victim = node(res.headers.get('x-corral-node')!);
+    const survivor = nodes.find((n) => n !== victim && n.name !== 'node-3')!;
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (text.split('\n').length < 5) {
+      const next = await reader.read();
+      if (next.done) break;
+      text += next.value;
+    }
+    victim.proc.child.kill('SIGKILL');
+    await victim.proc.exited;
+    const started = Date.now();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      text += next.value;
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const last = JSON.parse(text.trim().split('\n').at(-1)!) as { error?: string; done?: boolean };
+    expect(last.error).toMatch(new RegExp(`${victim.name} failed mid-response`));
+
+    // Right away (the victim still looks ready for up to 1.5 s): retried on the survivor, none lost.
+    const after = await Promise.all(Array.from({ length: 6 }, (_, i) => generate(gateways[i % 2]!.url)));
+    for (const r of after) {
+      expect(r.status, await r.clone().text()).toBe(200);
+      expect(r.headers.get('x-corral-node')).toBe(survivor.name);
+    }
+    // The victim goes stale: not ready on both gateways.
+    await expect
+      .poll(async () => (await clusterNodes(gateways[1]!.url)).find((n) => n.name === victim.name)?.ready, {
+        timeout: 5_000,
+        interval: 200,
+      })
+      .toBe(false);
+  }, 60_000);
+
+  it('marks a SIGSTOPped node not ready after the stale window and takes it back after SIGCONT', async () => {
+    const stopped = node('node-3');
+    const readyOf = async () =>
+      (await clusterNodes(gateways[0]!.url)).find((n) => n.name === stopped.name)?.ready;
+    expect(await readyOf()).toBe(true);
+    stopped.proc.child.kill('SIGSTOP');
+    await expect.poll(readyOf, { timeout: 6_000, interval: 200 }).toBe(false);
+    stopped.proc.child.kill('SIGCONT');
+    await expect.poll(readyOf, { timeout: 6_000, interval: 200 }).toBe(true);
+  }, 20_000);
+
+  it('refuses a key revoked through gateway A on gateway B within seconds', async () => {
+    const [a, b] = [gateways[0]!.url, gateways[1]!.url];
+    const created = await post(a, '/api/keys', { name: 'revoke-me', role: 'user' });
+    expect(created.status).toBe(201);
+    const { id, key } = (await created.json()) as { id: string; key: string };
+    const tags = () => fetch(`${b}/api/tags`, { headers: auth(key) });
+    expect((await tags()).status).toBe(200);
+    const revoked = await fetch(`${a}/api/keys/${id}`, { method: 'DELETE', headers: auth() });
+    expect(revoked.status).toBe(200);
+    const at = Date.now();
+    await expect.poll(async () => (await tags()).status, { timeout: 5_000, interval: 100 }).toBe(401);
+    expect(Date.now() - at).toBeLessThan(5_000);
+  }, 20_000);
+
+  it('a node stopped with SIGTERM leaves the cluster (draining, then left)', async () => {
+    const leaving = node('node-3');
+    leaving.proc.child.kill('SIGTERM');
+    expect(await leaving.proc.exited).toMatchObject({ code: 0 });
+    const listedState = async () => {
+      const res = await fetch(`${gateways[1]!.url}/api/cluster/nodes`, { headers: auth() });
+      const body = (await res.json()) as { nodes: Array<{ name: string; state: string; ready: boolean }> };
+      return body.nodes.find((n) => n.name === leaving.name);
+    };
+    await expect
+      .poll(listedState, { timeout: 3_000, interval: 200 })
+      .toMatchObject({ state: 'left', ready: false });
+  }, 30_000);
+});

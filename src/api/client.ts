@@ -16,6 +16,14 @@ import type {
   FinetuneJobDetails,
 } from './finetune.js';
 import type {
+  ClusterDeployment,
+  ClusterDeploymentsResponse,
+  ClusterLeaderResponse,
+  ClusterNodesResponse,
+  DeployRequest,
+  DrainResponse,
+} from './cluster.js';
+import type {
   AuditResponse,
   BootstrapRequest,
   CreatedKey,
@@ -437,6 +445,34 @@ export class Client {
 
   async revokeKey(id: string): Promise<void> {
     await this.request('DELETE', `/api/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** A gateway's cluster nodes (`corral gateway` only). */
+  clusterNodes(): Promise<ClusterNodesResponse> {
+    return this.json('GET', '/api/cluster/nodes');
+  }
+
+  /** The cluster's controller, and whether the answering gateway is it. */
+  clusterLeader(): Promise<ClusterLeaderResponse> {
+    return this.json('GET', '/api/cluster/leader');
+  }
+
+  clusterDeployments(): Promise<ClusterDeploymentsResponse> {
+    return this.json('GET', '/api/cluster/deployments');
+  }
+
+  /** Creates a deployment or changes its replica count. */
+  deploy(req: DeployRequest): Promise<ClusterDeployment> {
+    return this.json('POST', '/api/cluster/deployments', req);
+  }
+
+  async undeploy(model: string): Promise<void> {
+    await this.request('DELETE', `/api/cluster/deployments/${encodeURIComponent(model)}`);
+  }
+
+  /** Stops routing new requests to a node (it finishes what it has). */
+  drainNode(name: string): Promise<DrainResponse> {
+    return this.json('POST', `/api/cluster/nodes/${encodeURIComponent(name)}/drain`);
   }
 
   /** The audit log, newest first; every filter is optional. */

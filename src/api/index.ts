@@ -9,3 +9,4 @@ export * from './anthropic.js';
 export * from './openai-responses.js';
 export * from './rerank.js';
 export * from './finetune.js';
+export * from './cluster.js';

@@ -23,3 +23,4 @@ export type {
   NodeReport,
 } from '../db/index.js';
 export * from './gateway/index.js';
+export * from './controller/index.js';

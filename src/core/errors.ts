@@ -58,7 +58,10 @@ export const errorCatalog = {
     description:
       'A user, key or profile of that name already exists, or the change conflicts with current state.',
   },
-  RESOURCE_NOT_FOUND: { status: 404, description: 'No user, API key, profile or job with that id exists.' },
+  RESOURCE_NOT_FOUND: {
+    status: 404,
+    description: 'No user, API key, profile, job, cluster node or deployment with that id exists.',
+  },
   DATABASE_UNAVAILABLE: {
     status: 503,
     description:

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import { AppError } from '../core/index.js';
+import { createDeploymentMethods, type ClusterDeploymentMethods } from './cluster-deployments.js';
 import { changed, toDate } from './codec.js';
 import { guard } from './guard.js';
 import type { ClusterLeaderTable, ClusterNodesTable, Dialect, Schema } from './schema.js';
@@ -71,8 +72,10 @@ export interface ClusterLeaderRecord {
 /** The writes a fenced transaction may make (no nested transactions). */
 export type ClusterWrites = Omit<ClusterRepository, 'fenced'>;
 
-/** Cluster membership and leadership. A name taken by another (not `left`) node is `CONFLICT`. */
-export interface ClusterRepository {
+/**
+ * Cluster membership, leadership and deployments. A name taken by another (not `left`) node is `CONFLICT`.
+ */
+export interface ClusterRepository extends ClusterDeploymentMethods {
   /** Inserts the node, or registers it again (state `ready`, epoch + 1); a `left` node holding the name yields it. */
   register(node: { id: string; name: string; url: string; report: NodeReport }): Promise<ClusterNodeRecord>;
   /** Stores the report and stamps the heartbeat; false when the node is unknown or `left` (register again). */
@@ -130,6 +133,7 @@ const taken = (name: string) => `a cluster node named '${name}' already exists`;
 export function createClusterRepository(db: Kysely<Schema>, dialect: Dialect): ClusterRepository {
   const now = () => dbNow(dialect);
   return {
+    ...createDeploymentMethods(db, now),
     async register(node) {
       const row = await guard(
         async () => {

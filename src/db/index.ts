@@ -39,3 +39,4 @@ export type {
   NodeLoadedModel,
   NodeReport,
 } from './cluster-repository.js';
+export type { ClusterDeploymentRecord } from './cluster-deployments.js';

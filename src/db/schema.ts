@@ -138,6 +138,14 @@ export interface ClusterLeaderTable {
   acquired_at: string;
 }
 
+/** `cluster_deployments`: the replicas of a model the controller keeps loaded across the cluster. */
+export interface ClusterDeploymentsTable {
+  model: string;
+  replicas: number;
+  created_at: string;
+  updated_at: string;
+}
+
 /** The whole schema, as Kysely's type parameter. */
 export interface Schema {
   users: UsersTable;
@@ -151,6 +159,7 @@ export interface Schema {
   finetune_metrics: FinetuneMetricsTable;
   cluster_nodes: ClusterNodesTable;
   cluster_leader: ClusterLeaderTable;
+  cluster_deployments: ClusterDeploymentsTable;
 }
 
 /** Which SQL dialect a database speaks. */

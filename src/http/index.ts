@@ -4,4 +4,5 @@ export { PullMonitor, type MonitorOptions, type PullSubscriber } from './console
 export { createAppBase, type AppBaseDeps } from './app-base.js';
 export { accountRoutes } from './admin/account-routes.js';
 export { dialectOf, errorBody, toAppError, type Dialect } from './errors.js';
+export { parseBody } from './parse-body.js';
 export { gatewayRouteTable, routeTable, type RouteSpec } from './route-permissions.js';

@@ -161,4 +161,17 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
 export const gatewayRouteTable: Readonly<Record<string, RouteSpec>> = {
   ...routeTable,
   'GET /api/cluster/nodes': { permission: 'system:read' },
+  'GET /api/cluster/leader': { permission: 'system:read' },
+  'GET /api/cluster/deployments': { permission: 'system:read' },
+  'POST /api/cluster/deployments': { permission: 'models:write', audit: 'cluster.deploy', target: model },
+  'DELETE /api/cluster/deployments/:model': {
+    permission: 'models:write',
+    audit: 'cluster.undeploy',
+    target: { param: 'model' },
+  },
+  'POST /api/cluster/nodes/:name/drain': {
+    permission: 'models:write',
+    audit: 'cluster.drain',
+    target: { param: 'name' },
+  },
 };

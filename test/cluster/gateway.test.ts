@@ -9,11 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthServices } from '../../src/auth/index.js';
-import { silentLogger } from '../../src/core/index.js';
-import { openDatabase } from '../../src/db/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
-import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
+import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 
 const postgres = testDatabases.find((d) => d.kind === 'postgres')!;
@@ -66,48 +64,21 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     opened = await postgres.open();
     const url = opened.options.url!;
     dir = mkdtempSync(join(tmpdir(), 'corral-cluster-'));
-    // An admin key straight in the shared database: gateways run with auth on and no bootstrap.
-    const db = await openDatabase({ url, log: silentLogger });
-    const services = createAuthServices({
-      enabled: true,
-      db,
-      defaults: { perMinute: 0, concurrent: 0 },
-      sessionTtlMs: 60_000,
-      log: silentLogger,
-    });
-    adminKey = (await services.accounts.createKey({ name: 'admin', role: 'admin' })).token;
-    await db.close();
+    adminKey = await createAdminKey(url);
 
     const modelPath = await tinyModelPath({ eos: 'never', contextLength: CONTEXT });
-    const common = { CORRAL_DATABASE_URL: url, CORRAL_HEARTBEAT_INTERVAL: HEARTBEAT };
+    const cluster = { databaseUrl: url, dir, heartbeat: HEARTBEAT };
     nodes = await Promise.all(
       ['node-1', 'node-2', 'node-3'].map(async (name) => ({
         name,
-        proc: await spawnServer({
-          ...common,
-          CORRAL_ROLE: 'node',
-          CORRAL_NODE_NAME: name,
-          CORRAL_HOME: join(dir, name),
-          CORRAL_AUTH: 'off', // nodes trust the gateways: private address, auth off (docs/cluster.md)
-          CORRAL_THREADS: '1',
+        proc: await spawnNode(cluster, name, {
           CORRAL_NUM_PARALLEL: '2',
           CORRAL_CONTEXT_LENGTH: String(CONTEXT),
         }),
       })),
     );
-    gateways = await Promise.all(
-      ['gw-a', 'gw-b'].map((name) =>
-        spawnServer({ ...common, CORRAL_HOME: join(dir, name), CORRAL_AUTH: 'on' }, 30_000, 'gateway'),
-      ),
-    );
-    for (const name of ['node-1', 'node-2']) {
-      const res = await post(node(name).proc.url, '/api/create', {
-        model: MODEL,
-        modelfile: `FROM ${modelPath}\n`,
-        stream: false,
-      });
-      expect(res.status, await res.text()).toBe(200);
-    }
+    gateways = await Promise.all(['gw-a', 'gw-b'].map((name) => spawnGateway(cluster, name)));
+    for (const name of ['node-1', 'node-2']) await createModelOn(node(name).proc, MODEL, modelPath);
     // Ready, with the model in the reports of nodes 1 and 2 (the next heartbeat carries it).
     const withModel = async () =>
       (await clusterNodes(gateways[1]!.url))

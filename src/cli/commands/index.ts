@@ -4,6 +4,7 @@ import { adminCommand } from './admin.js';
 import { auditCommand } from './audit.js';
 import { cpCommand } from './cp.js';
 import { finetuneCommand } from './finetune.js';
+import { clusterCommand } from './cluster.js';
 import { gatewayCommand } from './gateway.js';
 import { keysCommand } from './keys.js';
 import { loginCommand, logoutCommand } from './login.js';
@@ -23,6 +24,7 @@ import { stopCommand } from './stop.js';
 export const commands: Command[] = [
   serveCommand,
   gatewayCommand,
+  clusterCommand,
   createCommand,
   showCommand,
   runCommand,

@@ -10,6 +10,7 @@ import { AppError, type Logger } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { NodeDirectory } from './node-directory.js';
+import { nodeAgent, postToNode } from './post-to-node.js';
 import { rankNodes } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
@@ -45,6 +46,7 @@ const why = (err: unknown) => (err instanceof Error ? err.message : String(err))
 export class NodeRouter {
   readonly #o: NodeRouterOptions;
   readonly #inFlight = new Map<string, number>();
+  readonly #agent = nodeAgent();
 
   constructor(options: NodeRouterOptions) {
     this.#o = options;
@@ -112,12 +114,13 @@ export class NodeRouter {
     };
     let res: Response;
     try {
-      res = await fetch(`${node.url}${req.path}`, {
-        method: 'POST',
-        body: req.body,
-        headers: { 'content-type': 'application/json', ...(req.accept ? { accept: req.accept } : {}) },
-        signal: AbortSignal.any([req.signal, timeout.signal]),
-      });
+      res = await postToNode(
+        this.#agent,
+        `${node.url}${req.path}`,
+        req.body,
+        { 'content-type': 'application/json', ...(req.accept ? { accept: req.accept } : {}) },
+        AbortSignal.any([req.signal, timeout.signal]),
+      );
     } catch (err) {
       uncount();
       if (req.signal.aborted) {

@@ -11,7 +11,12 @@ import { AppError, type Logger } from '../../core/index.js';
 import { openDatabase } from '../../db/index.js';
 import { accountRoutes, createAppBase, gatewayRouteTable } from '../../http/index.js';
 import { Metrics } from '../../metrics/index.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ClusterController } from '../controller/index.js';
+import { LeaderLease } from '../leader-lease.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { clusterRoutes } from './cluster-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
 import { NodeDirectory } from './node-directory.js';
 import { NodeRouter } from './node-router.js';
@@ -24,10 +29,23 @@ export interface RunningGateway {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Test hooks of {@link startGateway}. */
+export interface StartGatewayOptions {
+  /** The controller's tick period (ms); default 1000. */
+  controllerIntervalMs?: number;
+  /** How often the leader checks its lock session is alive (ms); default 5000. */
+  leaderCheckMs?: number;
+}
+
 /** Missed heartbeats after which a node is not ready. */
 const STALE_HEARTBEATS = 3;
 
-export async function startGateway(config: Config, log: Logger, version: string): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  log: Logger,
+  version: string,
+  options: StartGatewayOptions = {},
+): Promise<RunningGateway> {
   if (config.databaseUrl === '') {
     throw new AppError(
       'CONFIG_INVALID',
@@ -53,7 +71,23 @@ export async function startGateway(config: Config, log: Logger, version: string)
   const httpLog = log.child({ component: 'http' });
   const app = createAppBase({ config, log: httpLog, auth, metrics, routes: gatewayRouteTable });
   app.get('/api/version', (c) => c.json({ version }));
+  // Every gateway runs a controller; the one holding the advisory lock leads (started once listening).
+  const lease = new LeaderLease({
+    url: config.databaseUrl,
+    holder: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    cluster: db.cluster,
+    log,
+    checkIntervalMs: options.leaderCheckMs,
+  });
+  const controller = new ClusterController({
+    lease,
+    cluster: db.cluster,
+    directory,
+    log,
+    intervalMs: options.controllerIntervalMs,
+  });
   app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog }));
+  app.route('/', clusterRoutes({ cluster: db.cluster, directory, controller }));
   app.route('/', accountRoutes({ auth }));
 
   let server: ServerType;
@@ -77,6 +111,7 @@ export async function startGateway(config: Config, log: Logger, version: string)
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
   const url = `http://${host}:${port}`;
   log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'gateway listening');
+  controller.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -90,6 +125,7 @@ export async function startGateway(config: Config, log: Logger, version: string)
       const cut = setTimeout(() => http.closeAllConnections?.(), config.shutdownGrace);
       await closed;
       clearTimeout(cut);
+      await controller.close();
       await metrics.close();
       await db.close();
       log.info({}, 'gateway stopped');

@@ -9,6 +9,7 @@ import type { Dialect, Schema } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { finetuneMigration } from './0002-finetune.js';
 import { clusterMigration } from './0003-cluster.js';
+import { clusterDeploymentsMigration } from './0004-cluster-deployments.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0001-initial': initialMigration(dialect),
     '0002-finetune': finetuneMigration(),
     '0003-cluster': clusterMigration(),
+    '0004-cluster-deployments': clusterDeploymentsMigration(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -1,0 +1,94 @@
+/**
+ * The gateway's cluster management routes: controller leadership, deployments (the controller reconciles them)
+ * and draining a node. Deployments and drains are the user's intent, written straight to the database; the
+ * leader's own writes are the fenced ones.
+ */
+import { Hono } from 'hono';
+import {
+  deployRequestSchema,
+  type ClusterDeployment,
+  type ClusterDeploymentsResponse,
+  type ClusterLeaderResponse,
+  type DrainResponse,
+} from '../../api/index.js';
+import { AppError, tryParseModelName } from '../../core/index.js';
+import type { ClusterDeploymentRecord, ClusterRepository } from '../../db/index.js';
+import { parseBody } from '../../http/index.js';
+import type { NodeDirectory } from './node-directory.js';
+import { normalizeModelName } from './rank-nodes.js';
+
+/** What {@link clusterRoutes} needs. */
+export interface ClusterRouteDeps {
+  cluster: Pick<
+    ClusterRepository,
+    'deployments' | 'putDeployment' | 'removeDeployment' | 'leader' | 'setState'
+  >;
+  directory: Pick<NodeDirectory, 'nodes'>;
+  /** This gateway's controller: whether it leads, and with which epoch. */
+  controller: { readonly isLeader: boolean; readonly epoch: number | undefined };
+}
+
+function modelName(name: string): string {
+  const parsed = tryParseModelName(name);
+  if (parsed === undefined) {
+    throw new AppError('INVALID_REQUEST', `invalid model name '${name}'`, { details: { field: 'model' } });
+  }
+  return parsed.display;
+}
+
+export function clusterRoutes(deps: ClusterRouteDeps): Hono {
+  const app = new Hono();
+  const { cluster, directory, controller } = deps;
+
+  app.get('/api/cluster/leader', async (c) => {
+    const leader = await cluster.leader();
+    const body: ClusterLeaderResponse = {
+      holder: leader?.holder ?? null,
+      epoch: leader?.epoch ?? null,
+      this_gateway_is_leader:
+        controller.isLeader && leader !== undefined && controller.epoch === leader.epoch,
+    };
+    return c.json(body);
+  });
+
+  const withReplicas = async (list: ClusterDeploymentRecord[]): Promise<ClusterDeployment[]> => {
+    const ready = (await directory.nodes()).filter((n) => n.ready);
+    return list.map((d) => ({
+      model: d.model,
+      replicas: d.replicas,
+      ready_replicas: ready.filter((n) =>
+        n.report.loadedModels.some((m) => normalizeModelName(m.name) === d.model),
+      ).length,
+      created_at: d.createdAt.toISOString(),
+      updated_at: d.updatedAt.toISOString(),
+    }));
+  };
+  app.get('/api/cluster/deployments', async (c) => {
+    const body: ClusterDeploymentsResponse = { deployments: await withReplicas(await cluster.deployments()) };
+    return c.json(body);
+  });
+  app.post('/api/cluster/deployments', async (c) => {
+    const req = await parseBody(c, deployRequestSchema);
+    const saved = await cluster.putDeployment({ model: modelName(req.model), replicas: req.replicas });
+    return c.json((await withReplicas([saved]))[0]!, 201);
+  });
+  app.delete('/api/cluster/deployments/:model', async (c) => {
+    const model = modelName(c.req.param('model'));
+    if (!(await cluster.removeDeployment(model))) {
+      throw new AppError('RESOURCE_NOT_FOUND', `no deployment of '${model}'`);
+    }
+    return c.json({ model });
+  });
+
+  app.post('/api/cluster/nodes/:name/drain', async (c) => {
+    const name = c.req.param('name');
+    const node = (await directory.nodes()).find((n) => n.name === name || n.id === name);
+    if (node === undefined || node.state === 'left') {
+      throw new AppError('RESOURCE_NOT_FOUND', `no cluster node named '${name}'`);
+    }
+    await cluster.setState(node.id, 'draining');
+    const body: DrainResponse = { name: node.name, state: 'draining' };
+    return c.json(body);
+  });
+  return app;
+}

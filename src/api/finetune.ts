@@ -15,7 +15,9 @@ export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
 /** Learning-rate schedules (after `warmup_steps`). */
 export const LR_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 
-export type FinetuneDatasetFormat = 'chat' | 'instruction' | 'completion' | 'text';
+/** The JSON Lines shapes a dataset may be in (docs/finetune.md). */
+export const FINETUNE_DATASET_FORMATS = ['chat', 'instruction', 'completion', 'text'] as const;
+export type FinetuneDatasetFormat = (typeof FINETUNE_DATASET_FORMATS)[number];
 export type FinetuneJobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** `POST /api/finetune/datasets` as JSON (raw JSON Lines with `?name=` works too). */

@@ -1,20 +1,13 @@
 /** Fine-tuning datasets, jobs (the durable queue: state changes are conditional updates) and loss curves. */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { FinetuneJobState } from '../api/index.js';
 import { changed, parseObject, toDate, toDateOrNull, toText } from './codec.js';
 import { guard } from './guard.js';
 import type { FinetuneDatasetsTable, FinetuneJobsTable, Schema } from './schema.js';
 
 /** Where a job is: queued → running → succeeded | failed | cancelled (a failed or cancelled job may be resumed). */
-export type FinetuneJobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export const FINETUNE_JOB_STATES: readonly FinetuneJobState[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
+export type { FinetuneJobState };
 
 export interface FinetuneDatasetRecord {
   id: string;

@@ -21,7 +21,6 @@ export type { ProfileRecord, ProfileRepository } from './profile-repository.js';
 export { PROFILE_PREFIX, ProfileModelCatalog, profileOptions, profileSettings } from './profile-catalog.js';
 export type { SettingsRepository } from './settings-repository.js';
 export {
-  FINETUNE_JOB_STATES,
   type FinetuneDatasetRecord,
   type FinetuneJobChange,
   type FinetuneJobRecord,

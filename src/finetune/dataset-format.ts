@@ -9,10 +9,11 @@
  *
  * Blank lines are skipped. A file holds one format: the first valid line decides unless the caller names one.
  */
+import { FINETUNE_DATASET_FORMATS, type FinetuneDatasetFormat } from '../api/index.js';
 import { AppError, type ChatMessage, type TrainingInput } from '../core/index.js';
 
-export const DATASET_FORMATS = ['chat', 'instruction', 'completion', 'text'] as const;
-export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+export const DATASET_FORMATS = FINETUNE_DATASET_FORMATS;
+export type DatasetFormat = FinetuneDatasetFormat;
 
 /** One bad line: its 1-based number and what is wrong with it. */
 export interface DatasetLineError {

@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FINISHED_JOB_STATES } from '../api/index.js';
 import { AppError, isAppError, type Logger, type TrainingInput } from '../core/index.js';
 import type { FinetuneDatasetRecord, FinetuneJobRecord, FinetuneRepository } from '../db/index.js';
 import { ensureDiskSpace, statfsFreeBytes, type FreeBytes } from '../store/index.js';
@@ -61,8 +62,6 @@ export interface DatasetStats {
   longest: number;
   mean: number;
 }
-
-const FINISHED = ['succeeded', 'failed', 'cancelled'] as const;
 
 interface ActiveJob {
   id: string;
@@ -301,7 +300,7 @@ export class FinetuneService {
   /** Deletes a finished job with its files and log (the model it produced stays); `CONFLICT` otherwise. */
   async deleteJob(id: string): Promise<void> {
     const job = await this.job(id);
-    if (!(FINISHED as readonly string[]).includes(job.state))
+    if (!FINISHED_JOB_STATES.includes(job.state))
       throw new AppError('CONFLICT', `job ${id} is ${job.state}; cancel it before deleting it`);
     await this.#o.repo.deleteJob(id);
     await rm(this.#workDir(id), { recursive: true, force: true });

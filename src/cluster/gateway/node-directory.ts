@@ -5,6 +5,9 @@
  */
 import type { ClusterRepository, ListedClusterNode } from '../../db/index.js';
 
+/** How old a listing {@link NodeDirectory.fresh} may reuse. */
+const FRESH_MS = 100;
+
 /** Options of {@link NodeDirectory}. */
 export interface NodeDirectoryOptions {
   cluster: Pick<ClusterRepository, 'list'>;
@@ -30,10 +33,21 @@ export class NodeDirectory {
 
   /** Every registered node (ready or not), at most `ttlMs` old. Database failures reject. */
   nodes(): Promise<ListedClusterNode[]> {
+    return this.#load(this.#o.ttlMs ?? 1000);
+  }
+
+  /**
+   * A listing at most `FRESH_MS` old: for a model the cached listing does not have, which may have appeared on a
+   * node since (a pull or create that just finished). Concurrent callers share one query, and a flood of
+   * requests for unknown models costs at most one query per `FRESH_MS`.
+   */
+  fresh(): Promise<ListedClusterNode[]> {
+    return this.#load(FRESH_MS);
+  }
+
+  #load(maxAgeMs: number): Promise<ListedClusterNode[]> {
     const cached = this.#cached;
-    if (cached !== undefined && Date.now() - cached.at < (this.#o.ttlMs ?? 1000)) {
-      return Promise.resolve(cached.nodes);
-    }
+    if (cached !== undefined && Date.now() - cached.at < maxAgeMs) return Promise.resolve(cached.nodes);
     this.#loading ??= this.#o.cluster
       .list({ staleAfterMs: this.#o.staleAfterMs })
       .then((nodes) => {

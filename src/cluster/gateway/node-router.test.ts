@@ -127,4 +127,32 @@ describe('NodeRouter', () => {
     await expect(send(many.r)).rejects.toMatchObject({ code: 'NODE_UNAVAILABLE' });
     await expect(send(r, 'other')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
+
+  it('looks again before a 404: a model that appeared on a node since the cached listing is routed at once', async () => {
+    const node = listed('0-ok1', urls.ok1!);
+    let queries = 0;
+    const directory = new NodeDirectory({
+      cluster: {
+        list: () => {
+          queries++;
+          return Promise.resolve([{ ...node, report: { ...node.report, storedModels: [...stored] } }]);
+        },
+      },
+      staleAfterMs: 1000,
+      ttlMs: 60_000,
+    });
+    const stored = ['tiny:latest'];
+    const r = new NodeRouter({ directory, breaker: new CircuitBreaker(), log: silentLogger });
+    expect((await send(r)).status).toBe(200);
+    expect(queries).toBe(1);
+    stored.push('fresh:latest'); // pulled on the node after the gateway cached its listing
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await send(r, 'fresh')).status).toBe(200);
+    expect(queries).toBe(2);
+    // Unknown models cannot turn every request into a query: concurrent misses share one.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const misses = await Promise.allSettled(Array.from({ length: 5 }, () => send(r, 'nope')));
+    expect(misses.every((m) => m.status === 'rejected')).toBe(true);
+    expect(queries).toBe(3);
+  });
 });

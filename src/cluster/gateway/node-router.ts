@@ -58,7 +58,10 @@ export class NodeRouter {
   }
 
   async forward(req: ForwardRequest): Promise<Response> {
-    const ranked = rankNodes(await this.#o.directory.nodes(), req.model, (id) => this.inFlight(id));
+    const load = (id: string) => this.inFlight(id);
+    let ranked = rankNodes(await this.#o.directory.nodes(), req.model, load);
+    // The cached listing may predate the model (just pulled or created on a node): look again before a 404.
+    if (ranked.length === 0) ranked = rankNodes(await this.#o.directory.fresh(), req.model, load);
     if (ranked.length === 0) {
       throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found on any ready cluster node`);
     }

@@ -3,7 +3,7 @@
  * returned once (`token`) and stored hashed; passwords are scrypt hashes.
  */
 import { randomBytes } from 'node:crypto';
-import { AppError, type Role, isRole } from '../core/index.js';
+import { AppError, type Role, isRole, roles, userRoles } from '../core/index.js';
 import type { ApiKeyRecord, Database, UserRecord } from '../db/index.js';
 import { hashSecret, mintApiKey } from './api-key.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -31,17 +31,30 @@ export interface KeySpec {
 }
 
 function checkRole(role: string): Role {
-  if (!isRole(role))
-    throw new AppError('INVALID_REQUEST', `unknown role "${role}" (admin, operator, user, viewer)`);
+  if (!isRole(role)) throw new AppError('INVALID_REQUEST', `unknown role "${role}" (${roles.join(', ')})`);
   return role;
+}
+
+/** A user's role: any role but `node`, which only join tokens (API keys of cluster nodes) hold. */
+function checkUserRole(role: string): Role {
+  if (role === 'node') {
+    throw new AppError(
+      'INVALID_REQUEST',
+      `the node role is for join tokens (API keys), not users (${userRoles.join(', ')})`,
+    );
+  }
+  return checkRole(role);
 }
 
 /** Account management for the HTTP routes and `corral admin`. */
 export class Accounts {
   readonly #db: Pick<Database, 'users' | 'apiKeys' | 'sessions'>;
+  readonly #changed: () => void;
 
-  constructor(db: Pick<Database, 'users' | 'apiKeys' | 'sessions'>) {
+  /** `changed` runs after a user or key changes in a way that may refuse credentials accepted before. */
+  constructor(db: Pick<Database, 'users' | 'apiKeys' | 'sessions'>, changed: () => void = () => undefined) {
     this.#db = db;
+    this.#changed = changed;
   }
 
   async createUser(spec: { name: string; role: string; password?: string }): Promise<UserRecord> {
@@ -51,7 +64,7 @@ export class Accounts {
         `invalid user name "${spec.name}" (letters, digits, . _ @ -; max 64)`,
       );
     }
-    const role = checkRole(spec.role);
+    const role = checkUserRole(spec.role);
     const passwordHash = spec.password === undefined ? null : await hashPassword(spec.password);
     return this.#db.users.create({ name: spec.name, role, passwordHash });
   }
@@ -69,7 +82,7 @@ export class Accounts {
   ): Promise<UserRecord> {
     const user = await this.user(name);
     const updated = await this.#db.users.update(user.id, {
-      ...(change.role === undefined ? {} : { role: checkRole(change.role) }),
+      ...(change.role === undefined ? {} : { role: checkUserRole(change.role) }),
       ...(change.password === undefined ? {} : { passwordHash: await hashPassword(change.password) }),
       ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
     });
@@ -77,12 +90,14 @@ export class Accounts {
     // A new password or a disabled account ends every console session of that user.
     if (change.password !== undefined || change.disabled === true)
       await this.#db.sessions.deleteForUser(user.id);
+    this.#changed();
     return updated;
   }
 
   async deleteUser(name: string): Promise<void> {
     const user = await this.user(name);
     await this.#db.users.delete(user.id);
+    this.#changed();
   }
 
   async createKey(spec: KeySpec): Promise<IssuedKey> {
@@ -110,6 +125,7 @@ export class Accounts {
     if (!(await this.#db.apiKeys.revoke(id, new Date()))) {
       throw new AppError('RESOURCE_NOT_FOUND', `no active API key with id "${id}"`);
     }
+    this.#changed();
   }
 
   /** The user whose name and password match; `UNAUTHORIZED` otherwise (same answer for either mistake). */

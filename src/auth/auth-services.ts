@@ -29,14 +29,22 @@ export interface AuthServicesOptions {
   defaults: CallerLimits;
   sessionTtlMs: number;
   log: Logger;
+  /** How long a verified key is reused without a database query (see `AuthenticatorOptions.keyCacheMs`). */
+  keyCacheMs?: number;
 }
 
 export function createAuthServices(o: AuthServicesOptions): AuthServices {
+  const authenticator = new Authenticator({
+    db: o.db,
+    defaults: o.defaults,
+    log: o.log,
+    keyCacheMs: o.keyCacheMs,
+  });
   return {
     enabled: o.enabled,
     db: o.db,
-    authenticator: new Authenticator({ db: o.db, defaults: o.defaults, log: o.log }),
-    accounts: new Accounts(o.db),
+    authenticator,
+    accounts: new Accounts(o.db, () => authenticator.forget()),
     limiter: new RateLimiter(),
     audit: new AuditLog(o.db, o.log),
     bootstrap: new BootstrapToken(o.db),
@@ -54,11 +62,12 @@ export interface AuthSettings {
 /** {@link createAuthServices} from a server's or gateway's settings. */
 export function authServicesFromSettings(
   settings: AuthSettings,
-  o: { enabled: boolean; db: Database; log: Logger },
+  o: { enabled: boolean; db: Database; log: Logger; keyCacheMs?: number },
 ): AuthServices {
   return createAuthServices({
     enabled: o.enabled,
     db: o.db,
+    keyCacheMs: o.keyCacheMs,
     defaults: { perMinute: settings.rateLimit, concurrent: settings.maxConcurrentPerKey },
     sessionTtlMs: settings.sessionTtl,
     log: o.log,

@@ -15,7 +15,17 @@ export interface AuthenticatorOptions {
   defaults: CallerLimits;
   log: Logger;
   now?: () => Date;
+  /**
+   * How long a verified API key's principal is reused without asking the database (default 0: never). A
+   * gateway sets about a second: one database round trip per request was most of what it added to the first
+   * token. Revoking, disabling or changing accounts through this process clears the cache at once; through
+   * another process it takes effect within this time.
+   */
+  keyCacheMs?: number;
 }
+
+/** Cached principals kept at most; the cache is cleared when it would grow past this. */
+const KEY_CACHE_MAX = 10_000;
 
 /** `lastUsedAt` is written at most this often per key (a write per request would be a write per token). */
 const TOUCH_EVERY_MS = 60_000;
@@ -31,6 +41,8 @@ const denied = (reason: string) => new AppError('UNAUTHORIZED', reason, { detail
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
   readonly #touched = new Map<string, number>();
+  /** sha256 of a presented token → its principal, the key's expiry and when the entry was made. */
+  readonly #keys = new Map<string, { principal: Principal; expiresAt: number | null; at: number }>();
 
   constructor(options: AuthenticatorOptions) {
     this.#o = options;
@@ -43,7 +55,28 @@ export class Authenticator {
     return ANONYMOUS;
   }
 
+  /** Drops every cached principal (an account, key or role changed). */
+  forget(): void {
+    this.#keys.clear();
+  }
+
   async #key(token: string): Promise<Principal> {
+    const cacheMs = this.#o.keyCacheMs ?? 0;
+    if (cacheMs <= 0) return (await this.#verifyKey(token)).principal;
+    const digest = hashSecret(token);
+    const now = this.#now().getTime();
+    const hit = this.#keys.get(digest);
+    if (hit !== undefined && now - hit.at < cacheMs && (hit.expiresAt === null || hit.expiresAt > now)) {
+      return hit.principal;
+    }
+    this.#keys.delete(digest);
+    const verified = await this.#verifyKey(token);
+    if (this.#keys.size >= KEY_CACHE_MAX) this.#keys.clear();
+    this.#keys.set(digest, { ...verified, at: now });
+    return verified.principal;
+  }
+
+  async #verifyKey(token: string): Promise<{ principal: Principal; expiresAt: number | null }> {
     const parsed = parseApiKey(token);
     if (parsed === undefined) throw denied('the bearer token is not a Corral API key (corral_…)');
     const key = await this.#o.db.apiKeys.get(parsed.id);
@@ -60,7 +93,7 @@ export class Authenticator {
       name = `${user.name}/${key.name}`;
     }
     this.#touch(key, now);
-    return {
+    const principal: Principal = {
       kind: 'key',
       id: key.id,
       name,
@@ -71,6 +104,7 @@ export class Authenticator {
         concurrent: key.maxConcurrent ?? this.#o.defaults.concurrent,
       },
     };
+    return { principal, expiresAt: key.expiresAt?.getTime() ?? null };
   }
 
   async #session(token: string): Promise<Principal> {

@@ -113,6 +113,22 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
       expect(((await res.json()) as { done: boolean }).done).toBe(true);
     }
     expect(new Set(served)).toEqual(new Set(['node-1', 'node-2']));
+
+    // The answer is piped through as it is, with the gateway's CORS headers and the node's security headers.
+    const browser = await fetch(`${gateways[0]!.url}/api/generate`, {
+      method: 'POST',
+      headers: { ...auth(), origin: 'http://localhost:5173' },
+      body: JSON.stringify({ model: MODEL, prompt: 'hi', options: { num_predict: 2, temperature: 0 } }),
+    });
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(browser.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(browser.headers.get('content-type')).toMatch(/ndjson/);
+    const lines = (await browser.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { done: boolean });
+    expect(lines.at(-1)?.done).toBe(true);
     expect(await loaded(node('node-3'))).toEqual([]);
     expect(await loaded(node('node-1'))).toEqual(['tiny:latest']);
     expect(await loaded(node('node-2'))).toEqual(['tiny:latest']);

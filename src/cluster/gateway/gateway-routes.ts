@@ -9,6 +9,7 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 import type { NodeDirectory } from './node-directory.js';
 import type { NodeRouter } from './node-router.js';
 import { fanOut } from './fan-out.js';
+import { sendAnswer } from './send-answer.js';
 
 /** What {@link gatewayRoutes} needs. */
 export interface GatewayRouteDeps {
@@ -57,13 +58,14 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
     app.post(path, async (c) => {
       const { body, model } = await modelOf(c);
       const url = new URL(c.req.url);
-      return router.forward({
+      const answer = await router.forward({
         path: `${path}${url.search}`,
         body,
         model,
         accept: c.req.header('accept'),
         signal: c.req.raw.signal,
       });
+      return sendAnswer(c, answer, deps.log);
     });
   }
 

@@ -1,6 +1,7 @@
 /** The router against real local HTTP "nodes": retry before the first byte, busy is not down, breaker skips. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
@@ -93,7 +94,7 @@ describe('NodeRouter', () => {
     const { r, breaker, ids } = router(['dead', 'fail1', 'ok1']);
     const res = await send(r);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ node: 'ok1' });
+    expect(JSON.parse(await text(res.body))).toEqual({ node: 'ok1' });
     expect(res.headers.get('x-corral-node')).toBe('2-ok1');
     breaker.failed(ids[0]!);
     expect(breaker.state(ids[0]!)).toBe('open'); // second consecutive failure
@@ -108,7 +109,7 @@ describe('NodeRouter', () => {
   it('answers with the last busy answer when every node is busy, and passes 4xx through untried elsewhere', async () => {
     const busy = await send(router(['busy1', 'busy2']).r);
     expect(busy.status).toBe(503);
-    expect(await busy.json()).toEqual({ error: 'busy2 says 503' });
+    expect(JSON.parse(await text(busy.body))).toEqual({ error: 'busy2 says 503' });
     const before = hits.ok1 ?? 0;
     const bad = await send(router(['bad1', 'ok1']).r);
     expect(bad.status).toBe(400);

@@ -9,8 +9,10 @@
 import { AppError, type Logger } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
-import { nodeAgent, postToNode } from './post-to-node.js';
+import { Readable } from 'node:stream';
+import { nodeAgent, postToNode, replyText, type NodeReply } from './post-to-node.js';
 import { rankNodes } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
@@ -23,6 +25,8 @@ export interface NodeRouterOptions {
   attempts?: number;
   /** How long a node may take to send its response headers (default 5 min: a model may have to load first). */
   headersTimeoutMs?: number;
+  /** Told how each attempt ended (the gateway's metrics). */
+  observer?: ForwardObserver;
 }
 
 /** One request to forward. */
@@ -37,8 +41,25 @@ export interface ForwardRequest {
   signal: AbortSignal;
 }
 
+/** What the gateway answers its caller: a node's status, headers and body, or a node's refusal. */
+export interface RoutedAnswer {
+  status: number;
+  /** Hop-by-hop headers removed; `x-corral-node` names the node that answered. */
+  headers: Headers;
+  body: Readable;
+}
+
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the guard may change. */
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+/** A node's headers without the hop-by-hop ones. */
+function answerHeaders(from: Headers): Headers {
+  const headers = new Headers();
+  from.forEach((value, key) => {
+    if (!HOP.has(key)) headers.set(key, value);
+  });
+  return headers;
+}
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -57,7 +78,7 @@ export class NodeRouter {
     return this.#inFlight.get(nodeId) ?? 0;
   }
 
-  async forward(req: ForwardRequest): Promise<Response> {
+  async forward(req: ForwardRequest): Promise<RoutedAnswer> {
     const load = (id: string) => this.inFlight(id);
     let ranked = rankNodes(await this.#o.directory.nodes(), req.model, load);
     // The cached listing may predate the model (just pulled or created on a node): look again before a 404.
@@ -68,12 +89,24 @@ export class NodeRouter {
     let attempts = this.#o.attempts ?? 3;
     let last: { status: number; headers: Headers; body: string } | undefined;
     const failures: string[] = [];
+    // The last failed or busy attempt: `retried` once another one starts, else reported as itself at the end.
+    let unsettled: Parameters<ForwardObserver['attempt']> | undefined;
     for (const { node } of ranked) {
       if (attempts === 0) break;
       if (!this.#o.breaker.tryAcquire(node.id)) continue;
       attempts--;
+      if (unsettled) this.#o.observer?.attempt(unsettled[0], 'retried', unsettled[2]);
+      const started = performance.now();
       const outcome = await this.#try(node, req);
-      if (outcome.kind === 'response') return outcome.response;
+      const seconds = (performance.now() - started) / 1000;
+      if (outcome.kind === 'response') {
+        this.#o.observer?.attempt(node.name, outcome.answer.status < 400 ? 'ok' : 'refused', seconds);
+        return outcome.answer;
+      }
+      unsettled =
+        outcome.kind === 'failed'
+          ? [node.name, 'failed', undefined]
+          : [node.name, outcome.answer.status === 503 ? 'refused' : 'failed', seconds];
       if (outcome.kind === 'refused') {
         last = outcome.answer;
         failures.push(`${node.name}: ${outcome.answer.status}`);
@@ -83,7 +116,12 @@ export class NodeRouter {
         'node attempt failed',
       );
     }
-    if (last !== undefined) return new Response(last.body, { status: last.status, headers: last.headers });
+    if (unsettled) this.#o.observer?.attempt(...unsettled);
+    if (last !== undefined) {
+      const headers = answerHeaders(last.headers);
+      headers.set('content-length', String(Buffer.byteLength(last.body)));
+      return { status: last.status, headers, body: Readable.from([Buffer.from(last.body)]) };
+    }
     throw new AppError(
       'NODE_UNAVAILABLE',
       failures.length === 0
@@ -96,7 +134,7 @@ export class NodeRouter {
     node: ListedClusterNode,
     req: ForwardRequest,
   ): Promise<
-    | { kind: 'response'; response: Response }
+    | { kind: 'response'; answer: RoutedAnswer }
     | { kind: 'refused'; answer: { status: number; headers: Headers; body: string } }
     | { kind: 'failed'; reason: string }
   > {
@@ -115,7 +153,7 @@ export class NodeRouter {
       if (n <= 0) this.#inFlight.delete(node.id);
       else this.#inFlight.set(node.id, n);
     };
-    let res: Response;
+    let res: NodeReply;
     try {
       res = await postToNode(
         this.#agent,
@@ -138,34 +176,29 @@ export class NodeRouter {
     }
     if (res.status >= 500) {
       uncount();
-      const body = await res.text().catch(() => ''); // the status is the answer; a cut body changes nothing
+      // The status is the answer; a cut body changes nothing.
+      const body = await replyText(res.body).catch(() => '');
       // 503 is the node saying it is busy (QUEUE_FULL) or draining: try elsewhere, but it is not down.
       if (res.status === 503) breaker.released(node.id);
       else breaker.failed(node.id);
       return { kind: 'refused', answer: { status: res.status, headers: res.headers, body } };
     }
     breaker.succeeded(node.id);
-    const headers = new Headers();
-    res.headers.forEach((value, key) => {
-      if (!HOP.has(key)) headers.set(key, value);
-    });
+    const headers = answerHeaders(res.headers);
     headers.set('x-corral-node', node.name);
-    if (res.body === null) {
-      uncount();
-      return { kind: 'response', response: new Response(null, { status: res.status, headers }) };
-    }
     const body = guardStream(
       res.body,
       streamFormat(res.headers.get('content-type')),
       (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
       (outcome) => {
         uncount();
-        if (outcome === 'broken') {
+        // A caller that went away aborts the node request too: that break is theirs, not the node's.
+        if (outcome === 'broken' && !req.signal.aborted) {
           breaker.failed(node.id);
           this.#o.log.warn({ node: node.name, model: req.model }, 'node stream broken');
         }
       },
     );
-    return { kind: 'response', response: new Response(body, { status: res.status, headers }) };
+    return { kind: 'response', answer: { status: res.status, headers, body } };
   }
 }

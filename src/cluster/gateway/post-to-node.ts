@@ -1,14 +1,18 @@
 /**
- * One POST to a node over `node:http` with a keep-alive agent, answered as a WHATWG `Response`. The gateway's hot
- * path used `fetch` before; on the gateway benchmark (`bench/gateway.ts`) undici's fetch machinery and its
- * separate header and body writes were most of the time the gateway added to the first token. Failures keep
- * fetch's shape (an error whose `cause.code` names the socket error) so callers tell them apart the same way.
+ * One POST to a node over `node:http` with a keep-alive agent. The answer stays a Node stream: the gateway writes
+ * it to its caller's socket as it is (`send-answer.ts`). On the gateway benchmark (`bench/gateway.ts`), undici's
+ * fetch and the WHATWG stream conversions around it (node stream → `Response` → Hono → node stream again) were
+ * most of the time the gateway added to the first token. Failures keep fetch's shape (an error whose
+ * `cause.code` names the socket error) so callers tell them apart the same way.
  */
-import { Agent, request } from 'node:http';
-import { Readable } from 'node:stream';
+import { Agent, type IncomingMessage, request } from 'node:http';
 
-/** Statuses whose responses have no body (a `Response` refuses one). */
-const NO_BODY = new Set([101, 204, 205, 304]);
+/** A node's answer: status, headers (as received) and the body still arriving. */
+export interface NodeReply {
+  status: number;
+  headers: Headers;
+  body: IncomingMessage;
+}
 
 export function postToNode(
   agent: Agent,
@@ -16,8 +20,8 @@ export function postToNode(
   body: string,
   headers: Record<string, string>,
   signal: AbortSignal,
-): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
+): Promise<NodeReply> {
+  return new Promise<NodeReply>((resolve, reject) => {
     const payload = Buffer.from(body);
     const req = request(
       url,
@@ -31,15 +35,19 @@ export function postToNode(
         const answer = new Headers();
         const raw = res.rawHeaders;
         for (let i = 0; i + 1 < raw.length; i += 2) answer.append(raw[i]!, raw[i + 1]!);
-        const status = res.statusCode ?? 502;
-        if (NO_BODY.has(status)) res.resume();
-        const stream = NO_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: answer }));
+        resolve({ status: res.statusCode ?? 502, headers: answer, body: res });
       },
     );
     req.once('error', (err) => reject(new Error('fetch failed', { cause: err })));
     req.end(payload);
   });
+}
+
+/** The whole body as text (a short error answer). */
+export async function replyText(body: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The keep-alive agent a gateway's requests to its nodes share. */

@@ -1,7 +1,8 @@
 /**
  * Composition of `corral gateway`: the shared PostgreSQL database, the same auth services and middleware as the
  * server (keys and sessions live in the database, so every gateway accepts and refuses the same ones), the node
- * directory, breaker and router, and an HTTP listener. Gateways hold no state that another gateway needs.
+ * directory, breaker and router, the web console (the server's build and asset routes, with the gateway's pages)
+ * and an HTTP listener. Gateways hold no state that another gateway needs.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +10,15 @@ import { authServicesFromSettings, resolveAuthMode } from '../../auth/index.js';
 import { redactConfig, type Config } from '../../config/index.js';
 import { AppError, type Logger } from '../../core/index.js';
 import { openDatabase } from '../../db/index.js';
-import { accountRoutes, createAppBase, gatewayRouteTable } from '../../http/index.js';
-import { Metrics } from '../../metrics/index.js';
+import { consoleFeatures } from '../../api/index.js';
+import {
+  accountRoutes,
+  CONSOLE_DIR,
+  consoleRoutes,
+  createAppBase,
+  gatewayRouteTable,
+} from '../../http/index.js';
+import { GatewayMetrics, Metrics } from '../../metrics/index.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterController } from '../controller/index.js';
@@ -35,7 +43,12 @@ export interface StartGatewayOptions {
   controllerIntervalMs?: number;
   /** How often the leader checks its lock session is alive (ms); default 5000. */
   leaderCheckMs?: number;
+  /** The built web console; default the one `corral serve` serves (`dist/web`). */
+  consoleDir?: string;
 }
+
+/** How long a gateway reuses a verified API key before asking the database again. */
+const KEY_CACHE_MS = 1000;
 
 /** Missed heartbeats after which a node is not ready. */
 const STALE_HEARTBEATS = 3;
@@ -56,21 +69,39 @@ export async function startGateway(
   const authMode = resolveAuthMode({ ...config, hostname: config.host.hostname });
   if (authMode.warning !== undefined) log.warn({}, authMode.warning);
   const db = await openDatabase({ url: config.databaseUrl, log: log.child({ component: 'db' }) });
+  // A verified key is reused for a second: revocation through another gateway takes effect within that.
   const auth = authServicesFromSettings(config, {
     enabled: authMode.enabled,
     db,
     log: log.child({ component: 'auth' }),
+    keyCacheMs: KEY_CACHE_MS,
   });
-  const metrics = new Metrics();
+  const metrics = new Metrics({ nodeLoad: false });
   const directory = new NodeDirectory({
     cluster: db.cluster,
     staleAfterMs: STALE_HEARTBEATS * config.heartbeatInterval,
   });
   const breaker = new CircuitBreaker();
-  const router = new NodeRouter({ directory, breaker, log: log.child({ component: 'router' }) });
+  // Forwarding counted as it happens; in-flight, breakers, ready nodes and leadership read when scraped.
+  const forwarding = new GatewayMetrics(metrics.registry, {
+    nodes: () => directory.nodes(),
+    inFlight: (id): number => router.inFlight(id),
+    breakerState: (id) => breaker.state(id),
+    isLeader: (): boolean => controller.isLeader,
+    log: log.child({ component: 'metrics' }),
+  });
+  const router = new NodeRouter({
+    directory,
+    breaker,
+    log: log.child({ component: 'router' }),
+    observer: forwarding,
+  });
   const httpLog = log.child({ component: 'http' });
   const app = createAppBase({ config, log: httpLog, auth, metrics, routes: gatewayRouteTable });
   app.get('/api/version', (c) => c.json({ version }));
+  // The same console as the server's; `/api/console/features` tells it to show the gateway's pages only.
+  const features = consoleFeatures('gateway', version);
+  app.route('/', consoleRoutes({ consoleDir: options.consoleDir ?? CONSOLE_DIR, features }));
   // Every gateway runs a controller; the one holding the advisory lock leads (started once listening).
   const lease = new LeaderLease({
     url: config.databaseUrl,
@@ -89,6 +120,9 @@ export async function startGateway(
   app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog }));
   app.route('/', clusterRoutes({ cluster: db.cluster, directory, controller }));
   app.route('/', accountRoutes({ auth }));
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.scrape(), 200, { 'content-type': metrics.contentType }),
+  );
 
   let server: ServerType;
   try {

@@ -1,13 +1,15 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { guardStream, streamFormat } from './stream-guard.js';
 
 /** A body that sends `chunks` and then breaks. */
-function breaking(chunks: string[]): ReadableStream<Uint8Array> {
+function breaking(chunks: string[]): Readable {
   let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (i < chunks.length) controller.enqueue(new TextEncoder().encode(chunks[i++]));
-      else controller.error(new Error('socket hang up'));
+  return new Readable({
+    read() {
+      if (i < chunks.length) this.push(Buffer.from(chunks[i++]!));
+      else this.destroy(new Error('socket hang up'));
     },
   });
 }
@@ -34,16 +36,27 @@ describe('guardStream', () => {
       (err) => `node x: ${(err as Error).message}`,
       (o) => outcomes.push(o),
     );
-    expect(await new Response(body).text()).toBe(want);
+    expect(await text(body)).toBe(want);
     expect(outcomes).toEqual(['broken']);
   });
 
   it('passes a whole body through and reports ok; a plain JSON body that breaks fails as it is', async () => {
     const outcomes: string[] = [];
-    const ok = guardStream(new Response('{"a":1}').body!, 'other', String, (o) => outcomes.push(o));
-    expect(await new Response(ok).text()).toBe('{"a":1}');
+    const ok = guardStream(Readable.from([Buffer.from('{"a":1}')]), 'other', String, (o) => outcomes.push(o));
+    expect(await text(ok)).toBe('{"a":1}');
     const broken = guardStream(breaking(['{"a"']), 'other', String, (o) => outcomes.push(o));
-    await expect(new Response(broken).text()).rejects.toThrow();
+    await expect(text(broken)).rejects.toThrow('socket hang up');
     expect(outcomes).toEqual(['ok', 'broken']);
+  });
+
+  it('lets go of the node body when its reader goes away, and reports cancelled', async () => {
+    const outcomes: string[] = [];
+    const endless = new Readable({ read() {} });
+    endless.push(Buffer.from('{"response":"a"}\n'));
+    const out = guardStream(endless, 'ndjson', String, (o) => outcomes.push(o));
+    out.once('data', () => out.destroy());
+    await new Promise((r) => endless.once('close', r));
+    expect(endless.destroyed).toBe(true);
+    expect(outcomes).toEqual(['cancelled']);
   });
 });

@@ -2,8 +2,9 @@
  * A node's response body, passed through untouched, except that a body that breaks after its first byte (the node
  * died, the connection reset) ends with one error in the stream's own format instead of a silent cut: an NDJSON
  * line `{"error":"…"}` for Ollama streams, an SSE `data: {"error":{…}}` frame for OpenAI streams. Other bodies
- * (plain JSON) cannot be repaired and fail as they are.
+ * (plain JSON) cannot be repaired and fail as they are. Node streams throughout: the gateway's hot path.
  */
+import { PassThrough, type Readable } from 'node:stream';
 
 /** How a broken body is ended. */
 export type StreamFormat = 'ndjson' | 'sse' | 'other';
@@ -15,56 +16,58 @@ export function streamFormat(contentType: string | null): StreamFormat {
   return 'other';
 }
 
-function errorChunk(format: StreamFormat, message: string, endsLine: boolean): Uint8Array | undefined {
+function errorChunk(format: StreamFormat, message: string, endsLine: boolean): string | undefined {
   const lead = endsLine ? '' : '\n';
-  if (format === 'ndjson') return new TextEncoder().encode(`${lead}${JSON.stringify({ error: message })}\n`);
+  if (format === 'ndjson') return `${lead}${JSON.stringify({ error: message })}\n`;
   if (format === 'sse') {
     const error = { message, type: 'api_error', param: null, code: 'NODE_UNAVAILABLE' };
-    return new TextEncoder().encode(`${lead}\ndata: ${JSON.stringify({ error })}\n\n`);
+    return `${lead}\ndata: ${JSON.stringify({ error })}\n\n`;
   }
   return undefined;
 }
 
-/** `body` with `done` called once when it ends, fails or is cancelled, and breaks turned into error lines. */
+/**
+ * `body` with `done` called once when it ends (`ok`), breaks (`broken`) or its reader goes away (`cancelled`,
+ * which also destroys `body`, so the request to the node is abandoned), and breaks turned into error lines.
+ */
 export function guardStream(
-  body: ReadableStream<Uint8Array>,
+  body: Readable,
   format: StreamFormat,
   describe: (err: unknown) => string,
   done: (outcome: 'ok' | 'broken' | 'cancelled') => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+): Readable {
+  const out = new PassThrough();
   let finished = false;
   let endsLine = true;
   const finish = (outcome: 'ok' | 'broken' | 'cancelled') => {
-    if (finished) return;
+    if (finished) return false;
     finished = true;
     done(outcome);
+    return true;
   };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          finish('ok');
-          controller.close();
-          return;
-        }
-        if (next.value.length > 0) endsLine = next.value[next.value.length - 1] === 0x0a;
-        controller.enqueue(next.value);
-      } catch (err) {
-        finish('broken');
-        const chunk = errorChunk(format, describe(err), endsLine);
-        if (chunk === undefined) {
-          controller.error(err);
-          return;
-        }
-        controller.enqueue(chunk);
-        controller.close();
-      }
-    },
-    cancel(reason) {
-      finish('cancelled');
-      return reader.cancel(reason);
-    },
+  const broken = (err: unknown) => {
+    if (!finish('broken')) return;
+    const chunk = errorChunk(format, describe(err), endsLine);
+    if (chunk === undefined) out.destroy(err instanceof Error ? err : new Error(String(err)));
+    else out.end(chunk);
+  };
+  body.on('data', (chunk: Buffer) => {
+    if (chunk.length > 0) endsLine = chunk[chunk.length - 1] === 0x0a;
+    if (!out.write(chunk)) {
+      body.pause();
+      out.once('drain', () => body.resume());
+    }
   });
+  body.once('end', () => {
+    if (finish('ok')) out.end();
+  });
+  body.once('error', broken);
+  // A body closed before its end without an error (a destroyed socket) is a break as well.
+  body.once('close', () => {
+    if (!body.readableEnded) broken(new Error('the connection closed before the response ended'));
+  });
+  out.once('close', () => {
+    if (finish('cancelled')) body.destroy();
+  });
+  return out;
 }

@@ -8,16 +8,15 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { authServicesFromSettings, resolveAuthMode } from './auth/index.js';
-import { createNodeReporter, joinCluster, type NodeMembership } from './cluster/index.js';
+import { createNodeReporter, joinCluster, joinThroughGateway, type NodeMembership } from './cluster/index.js';
 import { redactConfig, type Config } from './config/index.js';
 import { openDatabase } from './db/index.js';
 import { AppError } from './core/index.js';
 import { createProcessRunnerFactory, SystemMemory } from './engine/index.js';
 import { FinetuneService, finetuneModels } from './finetune/index.js';
-import { createApp, PullMonitor } from './http/index.js';
+import { CONSOLE_DIR, createApp, PullMonitor } from './http/index.js';
 import { LogRing } from './lib/index.js';
 import { createInferenceStack } from './inference-stack.js';
 import { createLogger } from './logger.js';
@@ -40,9 +39,6 @@ export interface RunningServer {
 
 /** After the grace period, cancelled requests get this long to write their error line before sockets close. */
 const CANCEL_FLUSH_MS = 1_000;
-
-/** The web console Vite builds: `dist/web` beside `dist/server.js` (and from `src/server.ts` under tsx). */
-const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logs = new LogRing(2000);
@@ -185,17 +181,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   if (config.role === 'node') {
     // Issue #7: only a listening node registers, so gateways never see a URL that does not answer yet.
+    const membership = {
+      home: config.home,
+      name: config.nodeName,
+      listenUrl: url,
+      intervalMs: config.heartbeatInterval,
+      report: createNodeReporter({ inference, scheduler, store, memory }),
+      log,
+    };
     try {
-      node = await joinCluster({
-        cluster: db.cluster,
-        home: config.home,
-        name: config.nodeName,
-        url: config.nodeUrl,
-        listenUrl: url,
-        intervalMs: config.heartbeatInterval,
-        report: createNodeReporter({ inference, scheduler, store, memory }),
-        log,
-      });
+      // Through a gateway and its tunnel (`--join`, nodes behind NAT), or straight into the shared database.
+      node =
+        config.joinUrl !== ''
+          ? await joinThroughGateway({ ...membership, joinUrl: config.joinUrl, token: config.joinToken })
+          : await joinCluster({ ...membership, cluster: db.cluster, url: config.nodeUrl });
     } catch (err) {
       await close();
       throw err;

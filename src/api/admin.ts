@@ -5,7 +5,10 @@
  */
 import { z } from 'zod';
 
+/** A user account's role (`core/access.ts`). */
 const role = z.enum(['admin', 'operator', 'user', 'viewer']);
+/** An API key's role: a user's, or `node`, a cluster node's join token (`corral serve --join`). */
+const keyRole = z.enum(['admin', 'operator', 'user', 'viewer', 'node']);
 const password = z.string().min(1).max(1024);
 
 /** `POST /api/auth/login`: `kind: 'session'` sets the console cookie, `kind: 'key'` returns a new API key. */
@@ -34,7 +37,7 @@ export type UpdateUserRequest = z.input<typeof updateUserRequestSchema>;
 /** `POST /api/keys`: `expires_in` is a duration (`720h`); `user` names the owning user. */
 export const createKeyRequestSchema = z.object({
   name: z.string(),
-  role,
+  role: keyRole,
   user: z.string().optional(),
   expires_in: z.string().optional(),
   rate_limit: z.number().int().min(1).max(1_000_000).optional(),

@@ -20,8 +20,14 @@ import type {
   ClusterDeploymentsResponse,
   ClusterLeaderResponse,
   ClusterNodesResponse,
+  CreateJoinTokenRequest,
   DeployRequest,
   DrainResponse,
+  JoinHeartbeatRequest,
+  JoinRequest,
+  JoinResponse,
+  JoinStateRequest,
+  JoinUpdateResponse,
 } from './cluster.js';
 import type {
   AuditResponse,
@@ -47,6 +53,7 @@ import type {
   SystemInfo,
   UpdateProfileRequest,
 } from './console.js';
+import type { ConsoleFeatures } from './console-features.js';
 import type {
   ChatRequest,
   LoadRequest,
@@ -169,6 +176,11 @@ export class Client {
 
   version(): Promise<VersionResponse> {
     return this.json('GET', '/api/version');
+  }
+
+  /** What the server can back: its role and the console pages that work there. */
+  consoleFeatures(): Promise<ConsoleFeatures> {
+    return this.json('GET', '/api/console/features');
   }
 
   list(): Promise<ListResponse> {
@@ -473,6 +485,24 @@ export class Client {
   /** Stops routing new requests to a node (it finishes what it has). */
   drainNode(name: string): Promise<DrainResponse> {
     return this.json('POST', `/api/cluster/nodes/${encodeURIComponent(name)}/drain`);
+  }
+
+  /** A join token for `corral serve --join` (admin): an API key with the `node` role, its secret shown once. */
+  createJoinToken(req: CreateJoinTokenRequest): Promise<CreatedKey> {
+    return this.json('POST', '/api/cluster/join-tokens', req);
+  }
+
+  /** A joined node registers through a gateway (the client's key is its join token). */
+  clusterJoin(req: JoinRequest): Promise<JoinResponse> {
+    return this.json('POST', '/api/cluster/join', req);
+  }
+
+  clusterHeartbeat(id: string, req: JoinHeartbeatRequest): Promise<JoinUpdateResponse> {
+    return this.json('POST', `/api/cluster/join/${encodeURIComponent(id)}/heartbeat`, req);
+  }
+
+  clusterNodeState(id: string, req: JoinStateRequest): Promise<JoinUpdateResponse> {
+    return this.json('POST', `/api/cluster/join/${encodeURIComponent(id)}/state`, req);
   }
 
   /** The audit log, newest first; every filter is optional. */

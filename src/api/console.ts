@@ -10,9 +10,11 @@ import type { PullsResponse } from './ollama-models.js';
 
 /**
  * The console's client-side pages: the server answers each (and any path below it) with the console's
- * `index.html`, so a reload or a shared link works.
+ * `index.html`, so a reload or a shared link works. Servers answer every one, also pages whose API they lack
+ * (`/cluster` on a single server): the console then goes to a page that works there (`console-features.ts`).
  */
 export const consolePages = [
+  '/cluster',
   '/models',
   '/downloads',
   '/running',

@@ -1,6 +1,7 @@
 export * from './api-error.js';
 export * from './admin.js';
 export * from './console.js';
+export * from './console-features.js';
 export * from './client.js';
 export * from './ollama-models.js';
 export * from './ollama-inference.js';

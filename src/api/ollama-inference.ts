@@ -201,6 +201,8 @@ export interface RunningModel {
   expires_at: string;
   size_vram: number;
   context_length: number;
+  /** Corral: the node it is loaded on, when a cluster gateway answers (one entry per node and model). */
+  node?: string;
 }
 
 export interface PsResponse {

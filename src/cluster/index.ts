@@ -12,6 +12,11 @@ export {
   type NodeMembershipOptions,
 } from './node-membership.js';
 export { loadNodeId } from './node-id.js';
+export { joinThroughGateway, loopbackUrl, type GatewayJoinOptions } from './join-through-gateway.js';
+export { GatewayMembership, type GatewayMembershipOptions } from './gateway-membership.js';
+export { loadClusterSecret } from './cluster-secret.js';
+export * from './relay-auth.js';
+export * from './tunnel/index.js';
 export { LeaderLease, type LeaderLeaseOptions } from './leader-lease.js';
 export type {
   ClusterLeaderRecord,

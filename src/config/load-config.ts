@@ -60,6 +60,28 @@ function readConfigFile(path: string, explicit: boolean, problems: string[]): Re
   }
 }
 
+/**
+ * What is wrong with the join settings (issue #7, nodes behind NAT): a node joins through a gateway (no database
+ * access, reached through its tunnel) or through the database, never both, and a join URL needs its token.
+ */
+function joinProblems(out: Record<string, unknown>): string[] {
+  const joining = typeof out.joinUrl === 'string' && out.joinUrl !== '';
+  if (!joining) return out.joinToken ? ['CORRAL_JOIN_TOKEN needs CORRAL_JOIN_URL (--join URL)'] : [];
+  const problems: string[] = [];
+  if (!out.joinToken) {
+    problems.push('CORRAL_JOIN_URL needs CORRAL_JOIN_TOKEN (--token; `corral cluster join-token` makes one)');
+  }
+  if (out.databaseUrl) {
+    problems.push(
+      'CORRAL_JOIN_URL and CORRAL_DATABASE_URL exclude each other: a node joins through a gateway or through the database',
+    );
+  }
+  if (out.nodeUrl) {
+    problems.push('CORRAL_NODE_URL has no use with CORRAL_JOIN_URL: gateways reach a joined node through its tunnel');
+  }
+  return problems;
+}
+
 /** Load and validate the configuration; throws `AppError('CONFIG_INVALID')` listing every problem. */
 export function loadConfig(sources: ConfigSources): Config {
   const problems: string[] = [];
@@ -93,9 +115,12 @@ export function loadConfig(sources: ConfigSources): Config {
   for (const key of ['tlsCert', 'tlsKey'] as const) {
     if (typeof out[key] === 'string' && out[key] !== '') out[key] = expandHome(out[key], userHome);
   }
-  if (out.role === 'node' && out.databaseUrl === '') {
+  problems.push(...joinProblems(out));
+  if (typeof out.joinUrl === 'string' && out.joinUrl !== '') out.role = 'node'; // --join implies the node role
+  if (out.role === 'node' && out.databaseUrl === '' && out.joinUrl === '') {
     problems.push(
-      'CORRAL_ROLE=node needs CORRAL_DATABASE_URL: cluster state lives in the shared PostgreSQL database',
+      'CORRAL_ROLE=node needs CORRAL_DATABASE_URL: cluster state lives in the shared PostgreSQL database ' +
+        '(or join through a gateway: --join URL --token TOKEN)',
     );
   }
   if (problems.length > 0) {

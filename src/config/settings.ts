@@ -372,6 +372,37 @@ export const settings = {
     description:
       'How often a node heartbeats; gateways judge a node not ready after three intervals without one.',
   }),
+  joinUrl: setting({
+    schema: z.string().refine((u) => u === '' || /^https?:\/\/[^\s]+$/.test(u), {
+      message: 'must be the http:// or https:// URL of a gateway, or empty',
+    }),
+    env: 'CORRAL_JOIN_URL',
+    flag: '--join',
+    default: '',
+    defaultDoc: 'none',
+    description:
+      'Join a cluster through this gateway instead of its database (nodes behind NAT): implies CORRAL_ROLE=node without CORRAL_DATABASE_URL; the node opens a tunnel to the gateway. Needs CORRAL_JOIN_TOKEN.',
+  }),
+  joinToken: setting({
+    schema: z.string(),
+    env: 'CORRAL_JOIN_TOKEN',
+    flag: '--token',
+    default: '',
+    defaultDoc: 'none',
+    description: 'Join token for CORRAL_JOIN_URL: an API key with the node role (`corral cluster join-token`).',
+    secret: true,
+  }),
+  gatewayUrl: setting({
+    schema: z.string().refine((u) => u === '' || /^https?:\/\/[^\s]+$/.test(u), {
+      message: 'must be an http:// or https:// URL, or empty',
+    }),
+    env: 'CORRAL_GATEWAY_URL',
+    flag: '--gateway-url',
+    default: '',
+    defaultDoc: 'derived from the listen address',
+    description:
+      'URL other gateways reach this gateway at (`corral gateway`): it relays requests to the nodes whose tunnels it holds; set it when listening on 0.0.0.0.',
+  }),
   configFile: setting({
     schema: z.string().min(1),
     env: 'CORRAL_CONFIG',

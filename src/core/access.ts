@@ -3,9 +3,12 @@
  * table in `http/route-permissions.ts`); a caller's role grants a set of them. `public` needs no credentials.
  */
 
-/** Roles, from most to least powerful. */
-export const roles = ['admin', 'operator', 'user', 'viewer'] as const;
+/** Roles, from most to least powerful. `node` is a cluster node's join token (issue #7): it may only join. */
+export const roles = ['admin', 'operator', 'user', 'viewer', 'node'] as const;
 export type Role = (typeof roles)[number];
+
+/** The roles a user account may hold: `node` is for the API keys of machines (join tokens) only. */
+export const userRoles = ['admin', 'operator', 'user', 'viewer'] as const satisfies readonly Role[];
 
 /** What a route may require. */
 export const permissions = [
@@ -17,6 +20,7 @@ export const permissions = [
   'jobs:write', // fine-tuning jobs
   'system:read', // metrics, status, downloads
   'admin', // users, API keys, audit log, server-side file paths
+  'cluster:join', // a node joining through a gateway: membership, heartbeats, its tunnel (corral serve --join)
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -34,6 +38,7 @@ export const roleGrants: Record<Role, readonly Permission[]> = {
   ],
   user: ['public', 'models:read', 'inference'],
   viewer: ['public', 'models:read', 'system:read'],
+  node: ['public', 'cluster:join'],
 };
 
 /** Whether `role` holds `permission`. */

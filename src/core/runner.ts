@@ -50,6 +50,16 @@ export interface RunnerLoadInfo {
   threads: number;
 }
 
+/**
+ * How much of a runner's KV cache holds tokens now: the tokens kept in its context's sequences (the requests in
+ * flight and the prefix cache of finished ones) over the cells the context has, both in tokens.
+ */
+export interface KvCacheUsage {
+  usedTokens: number;
+  /** Context length per sequence × sequences. */
+  capacityTokens: number;
+}
+
 /** Sampling and generation options, in Ollama's option names. Absent means the model's/runner's default. */
 export interface SamplingOptions {
   temperature?: number;
@@ -212,6 +222,8 @@ export interface Runner {
   detokenize(tokens: number[]): Promise<string>;
   /** Training examples as token ids and target masks (fine-tuning data preparation). */
   encode(inputs: TrainingInput[], signal?: AbortSignal): Promise<EncodedExample[]>;
+  /** The KV cache's use now, asked of the runner (metrics); `RUNNER_TIMEOUT` when it does not answer in time. */
+  cacheUsage(): Promise<KvCacheUsage>;
   /** Resolves when the runner has ended, for whatever reason. */
   readonly exited: Promise<RunnerExit>;
   /** Stop the runner and free its memory; idempotent. */

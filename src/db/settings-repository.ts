@@ -10,6 +10,8 @@ export interface SettingsRepository {
   /** Inserts or replaces the value. */
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<boolean>;
+  /** Stores `value` unless `key` already has one, and returns the stored value: the first writer wins. */
+  insertIfAbsent(key: string, value: string): Promise<string>;
 }
 
 /** The {@link SettingsRepository} over `db`. */
@@ -30,6 +32,18 @@ export function createSettingsRepository(db: Kysely<Schema>): SettingsRepository
           .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at }))
           .execute(),
       );
+    },
+    async insertIfAbsent(key, value) {
+      const updated_at = toText(new Date());
+      const row = await guard(async () => {
+        await db
+          .insertInto('settings')
+          .values({ key, value, updated_at })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+        return db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+      });
+      return row.value;
     },
     async delete(key) {
       const r = await guard(() => db.deleteFrom('settings').where('key', '=', key).executeTakeFirst());

@@ -10,6 +10,7 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type GenerateResult,
+  type KvCacheUsage,
   type RerankRequest,
   type RerankResult,
   type RunnerLoadInfo,
@@ -39,6 +40,8 @@ export interface SessionEngine {
   tokenize(text: string): number[];
   detokenize(tokens: number[]): string;
   encode(inputs: TrainingInput[]): EncodedExample[];
+  /** Tokens held in the context's sequences now, and the context's capacity. */
+  cacheUsage(): KvCacheUsage;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,8 @@ export class ChildSession {
           this.#send({ type: 'done', id, body: { op: 'rerank', result } });
         } else if (body.op === 'tokenize') {
           this.#send({ type: 'done', id, body: { op: 'tokenize', tokens: engine.tokenize(body.text) } });
+        } else if (body.op === 'status') {
+          this.#send({ type: 'done', id, body: { op: 'status', cache: engine.cacheUsage() } });
         } else if (body.op === 'encode') {
           this.#send({ type: 'done', id, body: { op: 'encode', examples: engine.encode(body.inputs) } });
         } else {

@@ -12,6 +12,7 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type GenerateResult,
+  type KvCacheUsage,
   type Logger,
   type RerankRequest,
   type RerankResult,
@@ -51,6 +52,13 @@ export interface ForkedRunnerOptions {
 
 /** Longest delay `setTimeout` honours (2^31 - 1 ms); longer ones fire immediately. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * How long a metrics scrape waits for a runner's cache report. The runner answers between two tokens, so only a
+ * stuck one is this slow; it is left out of that scrape, and the hang check (the request stays outstanding) decides
+ * whether it is killed.
+ */
+const STATUS_TIMEOUT_MS = 1_000;
 
 type StartWaiter = {
   type: 'hello' | 'loaded';
@@ -183,6 +191,21 @@ export class ForkedRunner implements Runner {
   async tokenize(text: string): Promise<number[]> {
     const body = await this.#call({ op: 'tokenize', text });
     return (body as Extract<DoneBody, { op: 'tokenize' }>).tokens;
+  }
+
+  async cacheUsage(): Promise<KvCacheUsage> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      const message = `runner for ${this.#model} did not report its cache within ${STATUS_TIMEOUT_MS} ms`;
+      timer = setTimeout(() => reject(new AppError('RUNNER_TIMEOUT', message)), STATUS_TIMEOUT_MS);
+    });
+    try {
+      // A late answer still settles the request (race keeps listening, so a later rejection is handled too).
+      const body = await Promise.race([this.#call({ op: 'status' }), late]);
+      return (body as Extract<DoneBody, { op: 'status' }>).cache;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Asks the runner to dispose its model and exit; SIGKILL after the grace period. Idempotent. */

@@ -45,6 +45,7 @@ describe('parseParentMessage', () => {
     { type: 'request', id: 3, body: { op: 'embed', request: { inputs: ['a'], truncate: true } } },
     { type: 'request', id: 4, body: { op: 'tokenize', text: 'a' } },
     { type: 'request', id: 5, body: { op: 'rerank', request: { query: 'q', documents: ['a', ''] } } },
+    { type: 'request', id: 6, body: { op: 'status' } },
     { type: 'cancel', id: 4 },
     { type: 'ping', seq: 9 },
     { type: 'shutdown' },
@@ -118,6 +119,7 @@ describe('parseChildMessage', () => {
     [{ type: 'error', id: 1, code: 'INVALID_REQUEST', message: 'too long' }],
     [{ type: 'error', code: 'FILE_NOT_FOUND', message: 'no file' }],
     [{ type: 'pong', seq: 3 }],
+    [{ type: 'done', id: 1, body: { op: 'status', cache: { usedTokens: 40, capacityTokens: 1024 } } }],
   ])('accepts %j', (message) => {
     expect(parseChildMessage(message)).toMatchObject({ ok: true, message });
   });
@@ -131,6 +133,10 @@ describe('parseChildMessage', () => {
     ['token not an integer', { type: 'done', id: 1, body: { op: 'tokenize', tokens: [1.5] } }],
     ['rerank without scores', { type: 'done', id: 1, body: { op: 'rerank', result: { promptTokens: 1 } } }],
     ['chunk without text', { type: 'chunk', id: 1 }],
+    [
+      'negative cache tokens',
+      { type: 'done', id: 1, body: { op: 'status', cache: { usedTokens: -1, capacityTokens: 8 } } },
+    ],
     ['hello without version', { type: 'hello', pid: 1 }],
     ['parent message', { type: 'shutdown' }],
   ])('rejects %s', (_name, message) => {

@@ -3,7 +3,8 @@
  * IPC channel. Versioned: the child says `hello` with its {@link PROTOCOL_VERSION} first, and the parent refuses a
  * child that speaks another. Every message is validated on receipt with the zod schemas below, in both directions.
  *
- * Parent → child: `load`, `request` (generate | embed | rerank | tokenize | detokenize | encode), `cancel`, `ping`, `shutdown`.
+ * Parent → child: `load`, `request` (generate | embed | rerank | tokenize | detokenize | encode | status), `cancel`,
+ * `ping`, `shutdown`. A `status` request asks for the KV cache's use now (metrics read it at each scrape).
  * Child → parent: `hello`, `loaded`, `chunk` (streamed text), `done`, `error`, `pong`.
  */
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import {
   type ErrorCode,
   type GenerateRequest,
   type GenerateResult,
+  type KvCacheUsage,
   type RerankRequest,
   type RerankResult,
   type RunnerLoadInfo,
@@ -22,7 +24,7 @@ import {
 } from '../core/index.js';
 
 /** Bumped on every incompatible change of a message shape. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const id = z.number().int().nonnegative();
 const errorCode = z.enum(Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]]);
@@ -134,6 +136,9 @@ const loadInfo: z.ZodType<RunnerLoadInfo> = z.object({
   threads: z.number(),
 });
 
+const count = z.number().int().nonnegative();
+const kvCacheUsage: z.ZodType<KvCacheUsage> = z.object({ usedTokens: count, capacityTokens: count });
+
 /** Decode speeds by thread count (`{"1": 150.2, "2": 201.9}`), tokens per second. */
 const threadSpeeds = z.record(z.string().regex(/^\d+$/), z.number().nonnegative());
 
@@ -155,6 +160,7 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
       z.object({ op: z.literal('tokenize'), text: z.string() }),
       z.object({ op: z.literal('detokenize'), tokens: z.array(z.number().int()) }),
       z.object({ op: z.literal('encode'), inputs: z.array(trainingInput) }),
+      z.object({ op: z.literal('status') }),
     ]),
   }),
   z.object({ type: z.literal('cancel'), id }),
@@ -181,6 +187,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
         op: z.literal('encode'),
         examples: z.array(z.object({ tokens: z.array(z.number().int()), mask: z.array(z.number().int()) })),
       }),
+      z.object({ op: z.literal('status'), cache: kvCacheUsage }),
     ]),
   }),
   /** A failed request (`id` set), or a failed load / fatal runner error (no `id`). */

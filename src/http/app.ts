@@ -3,6 +3,7 @@
  * The route table below is the one place that shows every endpoint, grouped as Ollama's `GenerateRoutes`.
  */
 import type { Hono } from 'hono';
+import { consoleFeatures } from '../api/index.js';
 import type { AppDeps } from './app-deps.js';
 import { createAppBase } from './app-base.js';
 import { healthRoutes } from './health-routes.js';
@@ -39,7 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = createAppBase(deps);
 
   // Liveness as Ollama answers it (`GET /`; browsers get the console there), and the console's files.
-  app.route('/', consoleRoutes(deps));
+  const features = consoleFeatures(deps.config.role, deps.version);
+  app.route('/', consoleRoutes({ consoleDir: deps.consoleDir, features }));
   app.get('/api/version', (c) => c.json({ version: deps.version }));
 
   // Probes and Prometheus: /healthz, /readyz, /metrics.

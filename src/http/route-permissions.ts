@@ -41,6 +41,7 @@ export const routeTable: Readonly<Record<string, RouteSpec>> = {
 
   // The web console: its files are public, its data calls below are not.
   'GET /assets/*': { permission: 'public' },
+  'GET /api/console/features': { permission: 'public' },
   ...pages,
 
   // Sign-in. Credentials travel in the body; the handlers audit their own outcome.
@@ -174,4 +175,18 @@ export const gatewayRouteTable: Readonly<Record<string, RouteSpec>> = {
     audit: 'cluster.drain',
     target: { param: 'name' },
   },
+
+  // Nodes behind NAT (`corral serve --join`): join tokens, membership written for the node, its tunnel, and the
+  // relay to it. The relay takes no API key: gateways send the cluster secret, which the route checks itself.
+  'POST /api/cluster/join-tokens': { permission: 'admin', audit: 'key.create', target: { body: ['name'] } },
+  'POST /api/cluster/join': { permission: 'cluster:join', audit: 'cluster.join', target: { body: ['name'] } },
+  'POST /api/cluster/join/:id/heartbeat': { permission: 'cluster:join' },
+  'POST /api/cluster/join/:id/state': {
+    permission: 'cluster:join',
+    audit: 'cluster.node.state',
+    target: { param: 'id' },
+  },
+  'GET /api/cluster/tunnel': { permission: 'cluster:join', audit: 'cluster.tunnel' },
+  'GET /api/cluster/relay/:node/*': { permission: 'public' },
+  'POST /api/cluster/relay/:node/*': { permission: 'public' },
 };

@@ -56,7 +56,11 @@ describe('Metrics', () => {
 
   it('reads the scheduler gauges at scrape time and counts pulled bytes once', async () => {
     const m = new Metrics({ processMetrics: false });
-    const scheduler = { waiting: 3, ps: () => [{}, {}] };
+    const scheduler = {
+      waiting: 3,
+      ps: () => [{ activeRequests: 0 }, { activeRequests: 0 }],
+      cacheUsage: () => Promise.resolve([]),
+    };
     m.trackScheduler(scheduler);
     let text = await m.scrape();
     expect(sample(text, 'corral_scheduler_waiting_requests')).toBe(3);

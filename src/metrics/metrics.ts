@@ -3,8 +3,9 @@
  * registry, never prom-client's global one, so several apps in one process (tests) do not collide. It implements
  * the core observer ports, so the scheduler and the inference service feed it without knowing about Prometheus.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GenerationStats, InferenceObserver, SchedulerObserver } from '../core/index.js';
+import { registerNodeLoad, type SchedulerGauges } from './node-load.js';
 import { type ProgressLine, PullBytes } from './pull-bytes.js';
 
 /** The route label of requests that matched no route: raw paths would make label values unbounded. */
@@ -12,12 +13,6 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Methods kept as label values; anything else is `OTHER`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-
-/** What the scheduler gauges read at scrape time (the `Scheduler` satisfies it). */
-export interface SchedulerGauges {
-  readonly waiting: number;
-  ps(): readonly unknown[];
-}
 
 /** One answered HTTP request. */
 export interface RequestSample {
@@ -31,6 +26,8 @@ export interface RequestSample {
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop, GC) on this registry; default true. */
   processMetrics?: boolean;
+  /** The load gauges of a server that runs models (queue, running, KV cache); default true. A gateway has none. */
+  nodeLoad?: boolean;
 }
 
 /** The metrics of one server; see the module comment. */
@@ -102,19 +99,8 @@ export class Metrics implements InferenceObserver, SchedulerObserver, AsyncDispo
   });
 
   constructor(options: MetricsOptions = {}) {
-    // Gauges read the scheduler when scraped, so they are never stale and cost nothing between scrapes.
-    const waiting: Gauge = new Gauge({
-      name: 'corral_scheduler_waiting_requests',
-      help: 'Requests waiting for a model runner.',
-      registers: [this.registry],
-      collect: () => waiting.set(this.#scheduler?.waiting ?? 0),
-    });
-    const loaded: Gauge = new Gauge({
-      name: 'corral_loaded_models',
-      help: 'Models loaded in runners (as /api/ps lists them).',
-      registers: [this.registry],
-      collect: () => loaded.set(this.#scheduler?.ps().length ?? 0),
-    });
+    // Queue, running requests, loaded models and KV cache, read from the scheduler when scraped (node-load.ts).
+    if (options.nodeLoad ?? true) registerNodeLoad(this.registry, () => this.#scheduler);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -128,7 +114,7 @@ export class Metrics implements InferenceObserver, SchedulerObserver, AsyncDispo
     return this.registry.metrics();
   }
 
-  /** Read the queue and loaded-model gauges from this scheduler at each scrape. */
+  /** Read the queue, running-request, loaded-model and KV-cache gauges from this scheduler at each scrape. */
   trackScheduler(scheduler: SchedulerGauges): void {
     this.#scheduler = scheduler;
   }

@@ -6,11 +6,13 @@
  * after SIGCONT by itself; a key revoked through one gateway is refused by the other within seconds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelPath } from '../fixtures/index.js';
 import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 
@@ -33,6 +35,7 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
   let nodes: Node[] = [];
   let gateways: ServerProcess[] = [];
   let adminKey: string;
+  let registry: TestRegistry;
 
   const auth = (key = adminKey) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
   const post = (base: string, path: string, body: unknown, key = adminKey) =>
@@ -65,6 +68,10 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     const url = opened.options.url!;
     dir = mkdtempSync(join(tmpdir(), 'corral-cluster-'));
     adminKey = await createAdminKey(url);
+    registry = await startRegistry();
+    await registry.addModel('cl/pulled:latest', [
+      { mediaType: 'application/vnd.ollama.image.model', data: await readFile(await tinyModelPath()) },
+    ]);
 
     const modelPath = await tinyModelPath({ eos: 'never', contextLength: CONTEXT });
     const cluster = { databaseUrl: url, dir, heartbeat: HEARTBEAT };
@@ -100,6 +107,7 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
         await p.exited;
       }
     }
+    await registry?.close();
     await opened?.cleanup();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
@@ -152,6 +160,65 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     // No credentials: refused by the gateway itself.
     const anonymous = await fetch(`${gateways[0]!.url}/api/tags`);
     expect(anonymous.status).toBe(401);
+  }, 60_000);
+
+  it('keeps a session on one node, proxies the other dialects, and pulls, unloads and deletes across nodes', async () => {
+    // Both nodes are warm: a session sticks to one of them; other sessions are free to use either.
+    const homes = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await post(gateways[i % 2]!.url, '/v1/chat/completions', {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 2,
+        user: 'conversation-42',
+      });
+      expect(res.status).toBe(200);
+      homes.add(res.headers.get('x-corral-node')!);
+      await res.text();
+    }
+    expect(homes.size).toBe(1);
+
+    const messages = await post(gateways[1]!.url, '/v1/messages', {
+      model: MODEL,
+      max_tokens: 2,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(messages.status).toBe(200);
+    expect(((await messages.json()) as { type: string }).type).toBe('message');
+
+    // A pull through a gateway lands on one node, streams its progress, and the model is routable at once.
+    const name = `${registry.host}/cl/pulled:latest`;
+    const pull = await post(gateways[0]!.url, '/api/pull', { model: name, insecure: true });
+    expect(pull.status).toBe(200);
+    const puller = pull.headers.get('x-corral-node')!;
+    const progress = (await pull.text()).trim().split('\n');
+    expect(JSON.parse(progress.at(-1)!)).toEqual({ status: 'success' });
+    // The node heartbeats at once when its store changes, so the pulled model is routable right away.
+    const pulled = await generate(gateways[1]!.url, { model: name });
+    expect(pulled.status, await pulled.clone().text()).toBe(200);
+    expect(pulled.headers.get('x-corral-node')).toBe(puller);
+
+    // Unload and delete act on every node that holds the model.
+    const unload = await post(gateways[1]!.url, '/api/unload', { model: MODEL });
+    expect(unload.status, await unload.clone().text()).toBe(200);
+    expect(((await unload.json()) as { nodes: string[] }).nodes.sort()).toEqual(['node-1', 'node-2']);
+    const del = await fetch(`${gateways[0]!.url}/api/delete`, {
+      method: 'DELETE',
+      headers: auth(),
+      body: JSON.stringify({ model: name }),
+    });
+    expect(del.status, await del.clone().text()).toBe(200);
+    expect(((await del.json()) as { nodes: string[] }).nodes).toEqual([puller]);
+    const tags = (await (await fetch(`${node(puller).proc.url}/api/tags`)).json()) as {
+      models: Array<{ name: string }>;
+    };
+    expect(tags.models.map((m) => m.name)).not.toContain(name);
+    const again = await fetch(`${gateways[0]!.url}/api/delete`, {
+      method: 'DELETE',
+      headers: auth(),
+      body: JSON.stringify({ model: name }),
+    });
+    expect(again.status).toBe(404);
   }, 60_000);
 
   it('ends a stream on a SIGKILLed node with an error line, and retries later requests elsewhere', async () => {

@@ -37,6 +37,7 @@ const engine: SessionEngine = {
   tokenize: (text) => [...text].map((c) => c.charCodeAt(0)),
   detokenize: (tokens) => tokens.map((t) => String(t)).join(' '),
   encode: (inputs) => inputs.map(() => ({ tokens: [1], mask: [0] })),
+  cacheUsage: () => ({ usedTokens: 0, capacityTokens: 128 }),
   close: () => Promise.resolve(),
 };
 

@@ -91,6 +91,20 @@ describe('process runner (fake child)', () => {
     expect(await runner.exited).toMatchObject({ expected: false, signal: 'SIGKILL' });
   });
 
+  it('reports its KV cache on a status request, and a stuck runner makes it give up after a second', async () => {
+    const runner = await fakeRunnerFactory('normal', { hangTimeoutMs: 60_000, shutdownGraceMs: 100 })(spec);
+    try {
+      expect(await runner.cacheUsage()).toEqual({ usedTokens: 0, capacityTokens: 128 });
+      const stuck = runner.generate({ prompt: 'hang', options: {} }, {});
+      stuck.catch(() => undefined); // fails when the runner is killed below; not what this test reads
+      const started = performance.now();
+      await expectCode(runner.cacheUsage(), 'RUNNER_TIMEOUT', /did not report its cache within 1000 ms/);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      await runner.close(); // SIGKILL after the grace period: the stuck child ignores shutdown
+    }
+  });
+
   it('a crash fails in-flight requests with RUNNER_FAILED and the last output lines', async () => {
     const runner = await fakeRunnerFactory('normal')(spec);
     const err = await expectCode(

@@ -49,6 +49,7 @@ describe('console assets', () => {
   });
 
   it.each([
+    '/cluster',
     '/models',
     '/downloads',
     '/running',

@@ -19,7 +19,8 @@ export const keysCommand: Command = {
     '  corral keys list',
     '  corral keys revoke ID',
     '',
-    'Roles: admin, operator, user, viewer. The new key is printed once; store it safely.',
+    'Roles: admin, operator, user, viewer, and node: a join token for `corral serve --join` (see also',
+    '`corral cluster join-token`). The new key is printed once; store it safely.',
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {

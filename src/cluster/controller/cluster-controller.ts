@@ -8,6 +8,7 @@
 import type { Logger } from '../../core/index.js';
 import type { ClusterRepository } from '../../db/index.js';
 import type { LeaderLease } from '../leader-lease.js';
+import { nodeCallHeaders } from '../relay-auth.js';
 import type { NodeDirectory } from '../gateway/node-directory.js';
 import { planPlacement, type PlacementAction } from './plan-placement.js';
 
@@ -23,6 +24,8 @@ export interface ClusterControllerOptions {
   retryAfterMs?: number;
   /** How a node is called (tests inject); default the global fetch. */
   fetch?: typeof fetch;
+  /** Sent to nodes reached through a gateway's relay (nodes behind NAT, `relay-auth.ts`). */
+  clusterSecret?: string;
 }
 
 /** The leader loop. `start()` once; `close()` stops it and releases leadership. */
@@ -118,9 +121,10 @@ export class ClusterController implements AsyncDisposable {
   async #place(a: PlacementAction): Promise<void> {
     const call = this.#o.fetch ?? fetch;
     const post = async (path: string, body: object) => {
-      const res = await call(`${a.nodeUrl}${path}`, {
+      const url = `${a.nodeUrl}${path}`;
+      const res = await call(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...nodeCallHeaders(url, this.#o.clusterSecret) },
         body: JSON.stringify(body),
       });
       if (!res.ok) throw new Error(`${path} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);

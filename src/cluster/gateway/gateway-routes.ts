@@ -4,11 +4,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { AppError, type Logger } from '../../core/index.js';
-import type { Database } from '../../db/index.js';
+import type { Database, ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { NodeDirectory } from './node-directory.js';
 import type { NodeRouter } from './node-router.js';
-import { fanOut } from './fan-out.js';
+import { fanOut, sendToEach } from './fan-out.js';
+import { modelOnNode } from './rank-nodes.js';
 import { sendAnswer } from './send-answer.js';
 
 /** What {@link gatewayRoutes} needs. */
@@ -18,21 +19,46 @@ export interface GatewayRouteDeps {
   router: NodeRouter;
   breaker: CircuitBreaker;
   log: Logger;
+  /** Sent to nodes reached through a gateway's relay (nodes behind NAT). */
+  clusterSecret?: string;
 }
 
-/** Proxied as they are: each names its model in the body's `model` (or, for `/api/show`, `name`). */
+/**
+ * Proxied as they are to one node that has the model: each names it in the body's `model` (or, for `/api/show`,
+ * `name`). `/api/pull` goes to one node as well, chosen by `pullTargets`.
+ */
 export const PROXIED_ROUTES = [
   '/api/generate',
   '/api/chat',
   '/api/embed',
   '/api/embeddings',
   '/api/show',
+  '/api/load',
+  '/api/tokenize',
+  '/api/detokenize',
+  '/api/rerank',
   '/v1/chat/completions',
   '/v1/completions',
   '/v1/embeddings',
+  '/v1/responses',
+  '/v1/messages',
+  '/v1/rerank',
 ] as const;
 
-async function modelOf(c: Context): Promise<{ body: string; model: string }> {
+/** The request's session for affinity: `X-Corral-Session`, else OpenAI's `user`, else Anthropic's user id. */
+function sessionOf(c: Context, fields: Record<string, unknown>): string | undefined {
+  const header = c.req.header('x-corral-session');
+  if (header !== undefined && header !== '') return header;
+  if (typeof fields.user === 'string' && fields.user !== '') return fields.user;
+  const metadata = fields.metadata;
+  if (metadata !== null && typeof metadata === 'object') {
+    const id = (metadata as Record<string, unknown>).user_id;
+    if (typeof id === 'string' && id !== '') return id;
+  }
+  return undefined;
+}
+
+async function modelOf(c: Context): Promise<{ body: string; model: string; session: string | undefined }> {
   const body = await c.req.text();
   let parsed: unknown;
   try {
@@ -47,16 +73,16 @@ async function modelOf(c: Context): Promise<{ body: string; model: string }> {
       details: { field: 'model' },
     });
   }
-  return { body, model };
+  return { body, model, session: sessionOf(c, fields) };
 }
 
 export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
   const app = new Hono();
   const { directory, router, breaker } = deps;
 
-  for (const path of PROXIED_ROUTES) {
+  for (const path of [...PROXIED_ROUTES, '/api/pull']) {
     app.post(path, async (c) => {
-      const { body, model } = await modelOf(c);
+      const { body, model, session } = await modelOf(c);
       const url = new URL(c.req.url);
       const answer = await router.forward({
         path: `${path}${url.search}`,
@@ -64,12 +90,45 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
         model,
         accept: c.req.header('accept'),
         signal: c.req.raw.signal,
+        session,
+        pull: path === '/api/pull',
       });
       return sendAnswer(c, answer, deps.log);
     });
   }
 
-  const fan = (path: string) => fanOut(directory, path, deps.log);
+  // Deleting and unloading act on every ready node that stores (loads) the model: the cluster's copy is gone
+  // only when each node's is. Nodes that fail are named; those that succeeded stay done.
+  const everywhere = async (
+    c: Context,
+    method: 'POST' | 'DELETE',
+    path: string,
+    holds: (node: ListedClusterNode, model: string) => boolean,
+  ) => {
+    const { body, model } = await modelOf(c);
+    const nodes = (await directory.fresh()).filter((n) => n.ready && holds(n, model));
+    if (nodes.length === 0) {
+      throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
+    }
+    const results = await sendToEach(nodes, method, path, body, deps.log);
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new AppError(
+        'NODE_UNAVAILABLE',
+        `${path} failed on ${failed.map((r) => `${r.node.name} (${r.error})`).join(', ')}` +
+          ` and succeeded on ${results.length - failed.length} node(s)`,
+      );
+    }
+    return c.json({ model, nodes: results.map((r) => r.node.name) });
+  };
+  app.delete('/api/delete', (c) =>
+    everywhere(c, 'DELETE', '/api/delete', (n, model) => modelOnNode(n, model).stored),
+  );
+  app.post('/api/unload', (c) =>
+    everywhere(c, 'POST', '/api/unload', (n, model) => modelOnNode(n, model).loaded),
+  );
+
+  const fan = (path: string) => fanOut(directory, path, deps.log, deps.clusterSecret);
   app.get('/api/tags', async (c) => {
     const seen = new Map<string, unknown>();
     for (const { body } of await fan('/api/tags')) {

@@ -13,7 +13,7 @@ import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
 import { Readable } from 'node:stream';
 import { nodeAgent, postToNode, replyText, type NodeReply } from './post-to-node.js';
-import { rankNodes } from './rank-nodes.js';
+import { pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
 /** Options of {@link NodeRouter}. */
@@ -27,6 +27,8 @@ export interface NodeRouterOptions {
   headersTimeoutMs?: number;
   /** Told how each attempt ended (the gateway's metrics). */
   observer?: ForwardObserver;
+  /** Sent to nodes reached through a gateway's relay (nodes behind NAT, `relay-auth.ts`). */
+  clusterSecret?: string;
 }
 
 /** One request to forward. */
@@ -39,6 +41,10 @@ export interface ForwardRequest {
   accept?: string;
   /** Aborted when the caller goes away. */
   signal: AbortSignal;
+  /** A conversation or user id: its requests prefer one node (`rankNodes`). */
+  session?: string;
+  /** A pull: any ready node may take it (`pullTargets`), not only those that have the model. */
+  pull?: boolean;
 }
 
 /** What the gateway answers its caller: a node's status, headers and body, or a node's refusal. */
@@ -80,18 +86,30 @@ export class NodeRouter {
 
   async forward(req: ForwardRequest): Promise<RoutedAnswer> {
     const load = (id: string) => this.inFlight(id);
-    let ranked = rankNodes(await this.#o.directory.nodes(), req.model, load);
+    if (req.pull) {
+      const targets = pullTargets(await this.#o.directory.nodes(), req.model, load);
+      if (targets.length === 0)
+        throw new AppError('NODE_UNAVAILABLE', 'no cluster node is ready to pull onto');
+      return this.#attempt(targets, req);
+    }
+    let ranked = rankNodes(await this.#o.directory.nodes(), req.model, load, req.session);
     // The cached listing may predate the model (just pulled or created on a node): look again before a 404.
-    if (ranked.length === 0) ranked = rankNodes(await this.#o.directory.fresh(), req.model, load);
+    if (ranked.length === 0)
+      ranked = rankNodes(await this.#o.directory.fresh(), req.model, load, req.session);
     if (ranked.length === 0) {
       throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found on any ready cluster node`);
     }
+    return this.#attempt(ranked, req);
+  }
+
+  /** Tries `candidates` in order (at most `attempts`, skipping open circuits) until one answers. */
+  async #attempt(candidates: readonly RankedNode[], req: ForwardRequest): Promise<RoutedAnswer> {
     let attempts = this.#o.attempts ?? 3;
     let last: { status: number; headers: Headers; body: string } | undefined;
     const failures: string[] = [];
     // The last failed or busy attempt: `retried` once another one starts, else reported as itself at the end.
     let unsettled: Parameters<ForwardObserver['attempt']> | undefined;
-    for (const { node } of ranked) {
+    for (const { node } of candidates) {
       if (attempts === 0) break;
       if (!this.#o.breaker.tryAcquire(node.id)) continue;
       attempts--;
@@ -161,6 +179,7 @@ export class NodeRouter {
         req.body,
         { 'content-type': 'application/json', ...(req.accept ? { accept: req.accept } : {}) },
         AbortSignal.any([req.signal, timeout.signal]),
+        this.#o.clusterSecret,
       );
     } catch (err) {
       uncount();
@@ -188,7 +207,7 @@ export class NodeRouter {
     headers.set('x-corral-node', node.name);
     const body = guardStream(
       res.body,
-      streamFormat(res.headers.get('content-type')),
+      streamFormat(res.headers.get('content-type'), req.path),
       (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
       (outcome) => {
         uncount();

@@ -6,6 +6,7 @@
  * `cause.code` names the socket error) so callers tell them apart the same way.
  */
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { nodeCallHeaders } from '../relay-auth.js';
 
 /** A node's answer: status, headers (as received) and the body still arriving. */
 export interface NodeReply {
@@ -20,6 +21,8 @@ export function postToNode(
   body: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  /** The cluster secret, sent only when `url` is a relay URL (a node behind NAT, `relay-auth.ts`). */
+  clusterSecret?: string,
 ): Promise<NodeReply> {
   return new Promise<NodeReply>((resolve, reject) => {
     const payload = Buffer.from(body);
@@ -29,7 +32,11 @@ export function postToNode(
         method: 'POST',
         agent,
         signal,
-        headers: { ...headers, 'content-length': String(payload.length) },
+        headers: {
+          ...headers,
+          ...nodeCallHeaders(url, clusterSecret),
+          'content-length': String(payload.length),
+        },
       },
       (res) => {
         const answer = new Headers();

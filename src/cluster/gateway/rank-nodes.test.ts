@@ -85,3 +85,44 @@ describe('rankNodes', () => {
     expect(rankNodes(nodes, 'tiny', own).map((r) => r.node.name)).toEqual(want);
   });
 });
+
+describe('rankNodes with a session', () => {
+  const none = () => 0;
+  const nodes = ['a', 'b', 'c', 'd'].map((n) => node(n, { loadedModels: [warm('tiny:latest')] }));
+
+  it('sends each session to one node whatever the listing order, and spreads sessions over the nodes', () => {
+    const chosen = new Map<string, string>();
+    for (let i = 0; i < 200; i++) {
+      const session = `conversation-${i}`;
+      const first = rankNodes(nodes, 'tiny', none, session)[0]!.node.name;
+      expect(rankNodes([...nodes].reverse(), 'tiny', none, session)[0]!.node.name).toBe(first);
+      chosen.set(session, first);
+    }
+    const counts = new Map<string, number>();
+    for (const n of chosen.values()) counts.set(n, (counts.get(n) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    for (const c of counts.values()) expect(c).toBeGreaterThan(20);
+  });
+
+  it('keeps a session on its node when another node leaves, and moves only that node’s sessions', () => {
+    for (let i = 0; i < 50; i++) {
+      const session = `s${i}`;
+      const before = rankNodes(nodes, 'tiny', none, session)[0]!.node.name;
+      const without = nodes.filter((n) => n.name !== 'c');
+      const after = rankNodes(without, 'tiny', none, session)[0]!.node.name;
+      if (before !== 'c') expect(after).toBe(before);
+    }
+  });
+
+  it('yields to load, and never prefers a cold node over a warm one', () => {
+    const session = 'sticky';
+    const home = rankNodes(nodes, 'tiny', none, session)[0]!.node.name;
+    const busy = (id: string) => (id === home ? 3 : 0);
+    expect(rankNodes(nodes, 'tiny', busy, session)[0]!.node.name).not.toBe(home);
+    const slightlyBusy = (id: string) => (id === home ? 2 : 0);
+    expect(rankNodes(nodes, 'tiny', slightlyBusy, session)[0]!.node.name).toBe(home);
+
+    const mixed = nodes.map((n) => (n.name === home ? node(n.name, { storedModels: ['tiny:latest'] }) : n));
+    expect(rankNodes(mixed, 'tiny', none, session)[0]!.node.name).not.toBe(home);
+  });
+});

@@ -21,11 +21,13 @@ import {
 import { GatewayMetrics, Metrics } from '../../metrics/index.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { loadClusterSecret } from '../cluster-secret.js';
 import { ClusterController } from '../controller/index.js';
 import { LeaderLease } from '../leader-lease.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { clusterRoutes } from './cluster-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
+import { mountTunnels } from './gateway-tunnels.js';
 import { NodeDirectory } from './node-directory.js';
 import { NodeRouter } from './node-router.js';
 
@@ -76,6 +78,8 @@ export async function startGateway(
     log: log.child({ component: 'auth' }),
     keyCacheMs: KEY_CACHE_MS,
   });
+  // Shared by every gateway: sent with calls to relay URLs, signs relay tickets (nodes behind NAT).
+  const clusterSecret = await loadClusterSecret(db.settings);
   const metrics = new Metrics({ nodeLoad: false });
   const directory = new NodeDirectory({
     cluster: db.cluster,
@@ -95,6 +99,7 @@ export async function startGateway(
     breaker,
     log: log.child({ component: 'router' }),
     observer: forwarding,
+    clusterSecret,
   });
   const httpLog = log.child({ component: 'http' });
   const app = createAppBase({ config, log: httpLog, auth, metrics, routes: gatewayRouteTable });
@@ -116,8 +121,19 @@ export async function startGateway(
     directory,
     log,
     intervalMs: options.controllerIntervalMs,
+    clusterSecret,
   });
-  app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog }));
+  app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog, clusterSecret }));
+  const tunnels = mountTunnels({
+    app,
+    cluster: db.cluster,
+    directory,
+    auth,
+    secret: clusterSecret,
+    gatewayUrl: config.gatewayUrl,
+    pingIntervalMs: config.heartbeatInterval,
+    log: log.child({ component: 'tunnels' }),
+  });
   app.route('/', clusterRoutes({ cluster: db.cluster, directory, controller }));
   app.route('/', accountRoutes({ auth }));
   app.get('/metrics', async (c) =>
@@ -145,6 +161,7 @@ export async function startGateway(
   const host = config.host.hostname.includes(':') ? `[${config.host.hostname}]` : config.host.hostname;
   const url = `http://${host}:${port}`;
   log.info({ url, auth: authMode.enabled ? 'on' : 'off' }, 'gateway listening');
+  tunnels.listening(server, url);
   controller.start();
 
   let closing: Promise<void> | undefined;
@@ -157,6 +174,7 @@ export async function startGateway(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       http.closeIdleConnections?.();
       const cut = setTimeout(() => http.closeAllConnections?.(), config.shutdownGrace);
+      await tunnels.close(config.shutdownGrace); // upgraded sockets would hold `closed` open
       await closed;
       clearTimeout(cut);
       await controller.close();

@@ -18,27 +18,48 @@ describe('guardStream', () => {
   it.each([
     {
       type: 'application/x-ndjson',
+      path: '/api/generate',
       chunks: ['{"response":"a"}\n', '{"resp'],
       want: '{"response":"a"}\n{"resp\n{"error":"node x: socket hang up"}\n',
     },
     {
       type: 'text/event-stream',
+      path: '/v1/chat/completions',
       chunks: ['data: {"a":1}\n\n'],
       want:
         'data: {"a":1}\n\n\ndata: {"error":{"message":"node x: socket hang up","type":"api_error","param":null,' +
         '"code":"NODE_UNAVAILABLE"}}\n\n',
     },
-  ])('ends a broken $type stream with an error in its own format', async ({ type, chunks, want }) => {
-    const outcomes: string[] = [];
-    const body = guardStream(
-      breaking(chunks),
-      streamFormat(type),
-      (err) => `node x: ${(err as Error).message}`,
-      (o) => outcomes.push(o),
-    );
-    expect(await text(body)).toBe(want);
-    expect(outcomes).toEqual(['broken']);
-  });
+    {
+      type: 'text/event-stream',
+      path: '/v1/messages',
+      chunks: ['event: ping\ndata: {"type":"ping"}\n\n'],
+      want:
+        'event: ping\ndata: {"type":"ping"}\n\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error",' +
+        '"message":"node x: socket hang up"}}\n\n',
+    },
+    {
+      type: 'text/event-stream',
+      path: '/v1/responses?x=1',
+      chunks: ['event: response.created\ndata: {}\n\n'],
+      want:
+        'event: response.created\ndata: {}\n\n\nevent: error\ndata: {"type":"error","code":"NODE_UNAVAILABLE",' +
+        '"message":"node x: socket hang up","param":null}\n\n',
+    },
+  ])(
+    'ends a broken $type $path stream with an error in its own format',
+    async ({ type, path, chunks, want }) => {
+      const outcomes: string[] = [];
+      const body = guardStream(
+        breaking(chunks),
+        streamFormat(type, path),
+        (err) => `node x: ${(err as Error).message}`,
+        (o) => outcomes.push(o),
+      );
+      expect(await text(body)).toBe(want);
+      expect(outcomes).toEqual(['broken']);
+    },
+  );
 
   it('passes a whole body through and reports ok; a plain JSON body that breaks fails as it is', async () => {
     const outcomes: string[] = [];

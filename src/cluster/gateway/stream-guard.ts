@@ -6,14 +6,20 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 
-/** How a broken body is ended. */
-export type StreamFormat = 'ndjson' | 'sse' | 'other';
+/**
+ * How a broken body is ended: Ollama's NDJSON, OpenAI chat/completions SSE (`data:` only), Anthropic Messages SSE
+ * and OpenAI Responses SSE (named `error` events, each in its own shape), or not at all.
+ */
+export type StreamFormat = 'ndjson' | 'sse' | 'sse-anthropic' | 'sse-responses' | 'other';
 
-export function streamFormat(contentType: string | null): StreamFormat {
+/** The format of a node's answer to `path` (the route, without its query) with `contentType`. */
+export function streamFormat(contentType: string | null, path = ''): StreamFormat {
   if (contentType === null) return 'other';
   if (contentType.includes('ndjson')) return 'ndjson';
-  if (contentType.includes('text/event-stream')) return 'sse';
-  return 'other';
+  if (!contentType.includes('text/event-stream')) return 'other';
+  if (path.startsWith('/v1/messages')) return 'sse-anthropic';
+  if (path.startsWith('/v1/responses')) return 'sse-responses';
+  return 'sse';
 }
 
 function errorChunk(format: StreamFormat, message: string, endsLine: boolean): string | undefined {
@@ -22,6 +28,14 @@ function errorChunk(format: StreamFormat, message: string, endsLine: boolean): s
   if (format === 'sse') {
     const error = { message, type: 'api_error', param: null, code: 'NODE_UNAVAILABLE' };
     return `${lead}\ndata: ${JSON.stringify({ error })}\n\n`;
+  }
+  if (format === 'sse-anthropic') {
+    const data = { type: 'error', error: { type: 'api_error', message } };
+    return `${lead}\nevent: error\ndata: ${JSON.stringify(data)}\n\n`;
+  }
+  if (format === 'sse-responses') {
+    const data = { type: 'error', code: 'NODE_UNAVAILABLE', message, param: null };
+    return `${lead}\nevent: error\ndata: ${JSON.stringify(data)}\n\n`;
   }
   return undefined;
 }

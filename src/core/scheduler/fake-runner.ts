@@ -15,6 +15,7 @@ import type {
   RunnerLoadInfo,
   RunnerLoadSpec,
   EncodedExample,
+  KvCacheUsage,
   TrainingInput,
 } from '../runner.js';
 import { deferred } from './deferred.js';
@@ -37,6 +38,8 @@ export class FakeRunner implements Runner {
   readonly pending: FakeGeneration[] = [];
   /** Number of `close()` calls. */
   closeCalls = 0;
+  /** What {@link cacheUsage} answers; tests set it. */
+  cache: KvCacheUsage;
   readonly #exit = deferred<RunnerExit>();
   readonly #rejects = new Set<(error: Error) => void>();
   #exitInfo: RunnerExit | undefined;
@@ -53,6 +56,7 @@ export class FakeRunner implements Runner {
       contextSize: spec.contextSize,
       threads: spec.threads,
     };
+    this.cache = { usedTokens: 0, capacityTokens: spec.contextSize * spec.parallel };
   }
 
   get exited(): Promise<RunnerExit> {
@@ -150,6 +154,11 @@ export class FakeRunner implements Runner {
   detokenize(tokens: number[]): Promise<string> {
     if (this.#exitInfo) return Promise.reject(this.#failure());
     return Promise.resolve(String.fromCodePoint(...tokens));
+  }
+
+  cacheUsage(): Promise<KvCacheUsage> {
+    if (this.#exitInfo) return Promise.reject(this.#failure());
+    return Promise.resolve({ ...this.cache });
   }
 
   /** End the runner as a crash would: `exited` resolves with `expected: false`, pending work fails. */

@@ -15,7 +15,7 @@ import { type Clock, systemClock } from './clock.js';
 import type { LoadedModel } from './loaded-model.js';
 import { type LoadPlan, planLoad } from './plan-load.js';
 import { RunnerPool } from './runner-pool.js';
-import type { AcquireRequest, Lease, LoadedModelStatus, SchedulerOptions } from './types.js';
+import type { AcquireRequest, Lease, LoadedModelStatus, ModelCacheUsage, SchedulerOptions } from './types.js';
 import { Waiter } from './waiter.js';
 
 const DEFAULT_LOAD_TIMEOUT_MS = 5 * 60_000;
@@ -99,6 +99,26 @@ export class Scheduler implements AsyncDisposable {
   ps(): LoadedModelStatus[] {
     const now = this.#clock.now();
     return this.#pool.current().flatMap((model) => model.status(now) ?? []);
+  }
+
+  /**
+   * The KV-cache use of every model `ps` lists, asked of the runners now (for metrics). A runner that cannot answer
+   * (ending, or too busy to reply in time) is logged and left out: the others are still worth reporting.
+   */
+  async cacheUsage(): Promise<ModelCacheUsage[]> {
+    const now = this.#clock.now();
+    const models = this.#pool
+      .current()
+      .flatMap((model) => (model.runner && model.status(now) ? [{ model, runner: model.runner }] : []));
+    const answers = await Promise.allSettled(models.map(({ runner }) => runner.cacheUsage()));
+    return models.flatMap(({ model }, i): ModelCacheUsage[] => {
+      const answer = answers[i];
+      if (answer?.status === 'fulfilled')
+        return [{ modelKey: model.key, displayName: model.displayName, ...answer.value }];
+      const err = answer?.reason as unknown;
+      this.#log.warn({ err, model: model.displayName }, 'kv cache usage not read');
+      return [];
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 /** The scheduler's ports and public shapes: options, acquire requests, leases, `ps` rows. */
 import type { Logger } from '../logger.js';
 import type { ErrorCode } from '../errors.js';
-import type { Runner, RunnerExit, RunnerFactory, RunnerLoadSpec } from '../runner.js';
+import type { KvCacheUsage, Runner, RunnerExit, RunnerFactory, RunnerLoadSpec } from '../runner.js';
 import type { Clock } from './clock.js';
 import type { MemoryEstimateInput } from './estimate-memory.js';
 
@@ -111,4 +111,10 @@ export interface LoadedModelStatus {
   /** Leases held now. */
   activeRequests: number;
   pid: number | undefined;
+}
+
+/** The KV-cache use of one loaded model, as its runner reported it (metrics). */
+export interface ModelCacheUsage extends KvCacheUsage {
+  modelKey: string;
+  displayName: string;
 }

@@ -11,6 +11,7 @@ import {
   type EmbedResult,
   type GenerateRequest,
   type GenerateResult,
+  type KvCacheUsage,
   type RerankRequest,
   type RerankResult,
   type RunnerLoadInfo,
@@ -168,6 +169,11 @@ export class LlamaEngine {
       throw new AppError('INVALID_REQUEST', `token ${bad} is not in the vocabulary (0 to ${size - 1})`);
     }
     return model.detokenize(tokens as Token[], true);
+  }
+
+  /** The generation context's KV-cache use (embedding and ranking contexts hold tokens only during a request). */
+  cacheUsage(): KvCacheUsage {
+    return this.#parts.pool.usage();
   }
 
   /** Disposes the embedding context, context, model, draft model and backend, in that order; idempotent. */

@@ -7,6 +7,9 @@ function fakeContext(held: number[][]) {
   const sequences = held.map((tokens, id) => ({
     id,
     contextTokens: tokens,
+    get nextTokenIndex() {
+      return tokens.length;
+    },
     compareContextTokens(prompt: Token[]) {
       let i = 0;
       while (i < tokens.length && tokens[i] === prompt[i]) i++;
@@ -14,7 +17,7 @@ function fakeContext(held: number[][]) {
     },
   }));
   let next = 0;
-  const context = { totalSequences: held.length, getSequence: () => sequences[next++] };
+  const context = { totalSequences: held.length, contextSize: 64, getSequence: () => sequences[next++] };
   return new SequencePool(context as unknown as LlamaContext);
 }
 const t = (ids: number[]) => ids as Token[];
@@ -22,6 +25,14 @@ const idOf = (sequence: LlamaContextSequence) => (sequence as unknown as { id: n
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('SequencePool', () => {
+  it('reports the tokens every sequence holds, lent or free, over the whole context', async () => {
+    const pool = fakeContext([[1, 2, 3], [], range(0, 10)]);
+    expect(pool.usage()).toEqual({ usedTokens: 13, capacityTokens: 3 * 64 });
+    const lease = await pool.acquire(t([9]));
+    expect(pool.usage().usedTokens).toBe(13); // a lent sequence still counts
+    lease.release();
+  });
+
   it('fills from the lowest id and keeps busy ids adjacent', async () => {
     const pool = fakeContext([[], [], [], []]);
     const a = await pool.acquire(t([1, 2, 3]));

@@ -6,6 +6,7 @@
  * Sequences are created once and never disposed before the context (ENGINE-NOTES: leaked sequences exhaust it).
  */
 import type { LlamaContext, LlamaContextSequence, Token, TokenPredictor } from 'node-llama-cpp';
+import type { KvCacheUsage } from '../../core/index.js';
 import type { BatchAligner } from './batch-alignment.js';
 
 /** A borrowed sequence; `release()` returns it (idempotent). */
@@ -40,6 +41,9 @@ interface Waiter {
 }
 
 export class SequencePool {
+  /** Every sequence, lent or not (lent ones are in no other list). */
+  readonly #all: LlamaContextSequence[];
+  readonly #capacity: number;
   readonly #free: Entry[] = [];
   readonly #busy = new Set<number>();
   readonly #waiters: Waiter[] = [];
@@ -54,6 +58,8 @@ export class SequencePool {
         sequence: context.getSequence(predictor && { tokenPredictor: predictor() }),
         id,
       });
+    this.#all = this.#free.map((entry) => entry.sequence);
+    this.#capacity = context.contextSize * context.totalSequences;
     if (
       aligner &&
       !aligner.attach(
@@ -70,6 +76,16 @@ export class SequencePool {
   /** Sequences lent out right now. */
   get busy(): number {
     return this.#busy.size;
+  }
+
+  /**
+   * Tokens the sequences hold now: those of requests in flight and those kept as prefix cache after a request,
+   * all of which occupy KV-cache cells, over the cells the context has (`contextSize` per sequence).
+   */
+  usage(): KvCacheUsage {
+    let usedTokens = 0;
+    for (const sequence of this.#all) usedTokens += sequence.nextTokenIndex;
+    return { usedTokens, capacityTokens: this.#capacity };
   }
 
   /** Borrows the best free sequence for a prompt, waiting (FIFO) when all are busy. */

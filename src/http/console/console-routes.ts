@@ -3,13 +3,14 @@
  * (`Accept: text/html`; other clients keep Ollama's `Corral is running`) and for the console's client-side pages,
  * and `GET /assets/*` with content types and a year of caching (Vite puts a content hash in every asset name).
  * Asset paths are decoded once and refused when they could leave `assets/` (`..`, backslashes, NUL, empty
- * segments). Without a build, browsers get a page that says how to make one.
+ * segments). Without a build, browsers get a page that says how to make one. `GET /api/console/features` tells
+ * the console which of its pages this server backs. Mounted by the server and by the cluster gateway alike.
  */
 import { Hono, type Context } from 'hono';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { getMimeType } from 'hono/utils/mime';
-import { consolePages } from '../../api/index.js';
+import { consolePages, type ConsoleFeatures } from '../../api/index.js';
 import { AppError } from '../../core/index.js';
 import type { AppDeps } from '../app-deps.js';
 
@@ -48,7 +49,13 @@ async function readRegularFile(path: string): Promise<Uint8Array<ArrayBuffer> | 
   }
 }
 
-export function consoleRoutes({ consoleDir }: AppDeps): Hono {
+/** What {@link consoleRoutes} needs. */
+export type ConsoleRouteDeps = Pick<AppDeps, 'consoleDir'> & {
+  /** The answer of `GET /api/console/features`: this server's role and the pages it backs. */
+  features: ConsoleFeatures;
+};
+
+export function consoleRoutes({ consoleDir, features }: ConsoleRouteDeps): Hono {
   const app = new Hono();
   const notFound = (c: Context) => new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`);
 
@@ -66,6 +73,8 @@ export function consoleRoutes({ consoleDir }: AppDeps): Hono {
     app.get(page, indexPage);
     app.get(`${page}/*`, indexPage);
   }
+
+  app.get('/api/console/features', (c) => c.json(features));
 
   app.get('/assets/*', async (c) => {
     const encoded = new URL(c.req.url).pathname.slice('/assets/'.length);

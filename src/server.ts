@@ -200,6 +200,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       throw err;
     }
     log.info({ node: node.name, id: node.id, url: node.url }, 'cluster node joined');
+    // Gateways route to a model once a heartbeat reports it: send one now, and answer the pull, create or delete
+    // after it (at most a heartbeat interval later, so a slow database cannot hold the answer up for long).
+    const joined = node;
+    store.onChange(() =>
+      Promise.race([
+        joined.nudge(),
+        new Promise<void>((r) => setTimeout(r, config.heartbeatInterval).unref()),
+      ]),
+    );
   }
   return { url, port, bootstrapToken, reloadTls, close, [Symbol.asyncDispose]: close };
 }

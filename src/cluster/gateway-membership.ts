@@ -83,7 +83,10 @@ export class GatewayMembership implements Pick<ClusterRepository, 'register' | '
 
   async setState(id: string, state: ClusterNodeState): Promise<boolean> {
     if (state === 'ready') {
-      throw new AppError('INVALID_REQUEST', 'a joined node becomes ready by registering, not by setting its state');
+      throw new AppError(
+        'INVALID_REQUEST',
+        'a joined node becomes ready by registering, not by setting its state',
+      );
     }
     // Draining and leaving go out without a tunnel too (the node is shutting down): the last ticket still holds.
     const relay = this.#o.tunnel.ticket ?? this.#registered;
@@ -94,7 +97,10 @@ export class GatewayMembership implements Pick<ClusterRepository, 'register' | '
   #ticket(): RelayTicket {
     const ticket = this.#o.tunnel.ticket;
     if (ticket === undefined) {
-      throw new AppError('SERVER_UNREACHABLE', `no tunnel to the gateway at ${this.#o.joinUrl} yet: heartbeats wait for it`);
+      throw new AppError(
+        'SERVER_UNREACHABLE',
+        `no tunnel to the gateway at ${this.#o.joinUrl} yet: heartbeats wait for it`,
+      );
     }
     return ticket;
   }

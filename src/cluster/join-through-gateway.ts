@@ -57,7 +57,13 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
   await tunnel.start();
   const cluster = new GatewayMembership({ joinUrl: o.joinUrl, token: o.token, tunnel });
   // The URL the agent would register is the gateway's to choose (the relay URL of the tunnel's ticket).
-  const agent = new NodeAgent({ cluster, node: { id, name, url: '' }, report: o.report, log, intervalMs: o.intervalMs });
+  const agent = new NodeAgent({
+    cluster,
+    node: { id, name, url: '' },
+    report: o.report,
+    log,
+    intervalMs: o.intervalMs,
+  });
   try {
     await agent.start();
   } catch (err) {
@@ -70,6 +76,7 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
     get url() {
       return cluster.url;
     },
+    nudge: () => agent.nudge(),
     async drain() {
       try {
         await cluster.setState(id, 'draining');

@@ -30,6 +30,10 @@ export class NodeAgent implements AsyncDisposable {
   #epoch: number | undefined;
   #failing = false;
   #started = false;
+  /** A nudge arrived while a heartbeat ran: beat again right after it. */
+  #again = false;
+  /** Nudges waiting for the next heartbeat to finish. */
+  #waiters: Array<() => void> = [];
   #closing: Promise<void> | undefined;
 
   constructor(options: NodeAgentOptions) {
@@ -62,7 +66,20 @@ export class NodeAgent implements AsyncDisposable {
       await this.close();
       throw error;
     }
-    this.#schedule();
+    this.#next();
+  }
+
+  /**
+   * Heartbeats now instead of at the next tick: the report changed in a way gateways should see at once (a model
+   * was pulled, created or deleted). A nudge during a heartbeat makes another one follow it. Resolves when that
+   * heartbeat has finished (or failed, which it logs), or at once when the agent is not running.
+   */
+  nudge(): Promise<void> {
+    if (!this.#started || this.#closing !== undefined) return Promise.resolve();
+    const beaten = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (this.#timer === undefined) this.#again = true;
+    else this.#schedule(0);
+    return beaten;
   }
 
   /** Stops heartbeating and marks the node `left` (best effort: a down database just misses it). Idempotent. */
@@ -70,6 +87,7 @@ export class NodeAgent implements AsyncDisposable {
     this.#closing ??= (async () => {
       clearTimeout(this.#timer);
       await this.#tick;
+      for (const resolve of this.#waiters.splice(0)) resolve();
       if (!this.#registered) return;
       this.#registered = false;
       try {
@@ -87,11 +105,24 @@ export class NodeAgent implements AsyncDisposable {
     return this.close();
   }
 
-  #schedule(): void {
+  /** The next heartbeat: at once after a nudge, else after the interval. */
+  #next(): void {
+    const soon = this.#again;
+    this.#again = false;
+    this.#schedule(soon ? 0 : this.#intervalMs);
+  }
+
+  #schedule(ms: number): void {
     if (this.#closing !== undefined) return;
+    clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#tick = this.#beat().then(() => this.#schedule());
-    }, this.#intervalMs);
+      this.#timer = undefined;
+      const waiting = this.#waiters.splice(0);
+      this.#tick = this.#beat().then(() => {
+        for (const resolve of waiting) resolve();
+        this.#next();
+      });
+    }, ms);
     this.#timer.unref();
   }
 

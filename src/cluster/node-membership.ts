@@ -29,6 +29,8 @@ export interface NodeMembership {
   readonly id: string;
   readonly name: string;
   readonly url: string;
+  /** Heartbeats at once (the node's models changed); resolves when that heartbeat has finished. */
+  nudge(): Promise<void>;
   /** Marks the node `draining`: gateways route nothing new to it. Best effort. */
   drain(): Promise<void>;
   /** Stops heartbeating and marks the node `left`. Idempotent. */
@@ -68,6 +70,7 @@ export async function joinCluster(o: NodeMembershipOptions): Promise<NodeMembers
         o.log.warn({ err }, 'cluster drain not recorded');
       }
     },
+    nudge: () => agent.nudge(),
     close: () => agent.close(),
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/index.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig, redactConfig } from './load-config.js';
 
 const home = mkdtempSync(join(tmpdir(), 'corral-config-'));
 
@@ -124,5 +124,19 @@ describe('loadConfig', () => {
     expect(problemsOf(() => load({ CORRAL_NODE_NAME: 'bad name', CORRAL_NODE_URL: 'ftp://x' }))).toHaveLength(
       2,
     );
+  });
+
+  it('--join implies the node role without a database, needs its token, and redacts it', () => {
+    const c = load({ CORRAL_JOIN_URL: 'http://gw:11434', CORRAL_JOIN_TOKEN: 'corral_abc_secret' });
+    expect([c.role, c.databaseUrl, c.joinUrl]).toEqual(['node', '', 'http://gw:11434']);
+    expect(redactConfig(c).joinToken).toBe('[redacted]');
+    expect(problemsOf(() => load({ CORRAL_JOIN_URL: 'http://gw' }))).toEqual([
+      expect.stringMatching(/CORRAL_JOIN_URL needs CORRAL_JOIN_TOKEN/),
+    ]);
+    expect(problemsOf(() => load({ CORRAL_JOIN_TOKEN: 't' }))).toEqual([
+      expect.stringMatching(/CORRAL_JOIN_TOKEN needs CORRAL_JOIN_URL/),
+    ]);
+    const both = { CORRAL_JOIN_URL: 'http://gw', CORRAL_JOIN_TOKEN: 't', CORRAL_DATABASE_URL: 'postgres://db/x' };
+    expect(problemsOf(() => load(both))).toEqual([expect.stringMatching(/exclude each other/)]);
   });
 });

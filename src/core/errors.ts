@@ -94,7 +94,8 @@ export const errorCatalog = {
   CANCELLED: { status: 499, description: 'The request was cancelled by the client or an operator.' },
   SERVER_UNREACHABLE: {
     status: 503,
-    description: 'The CLI could not reach the Corral server (is `corral serve` running?).',
+    description:
+      'The CLI could not reach the Corral server (is `corral serve` running?), or a node joining through a gateway (`--join`) could not reach the gateway.',
   },
   REGISTRY_UNAUTHORIZED: {
     status: 401,

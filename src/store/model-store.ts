@@ -60,12 +60,27 @@ export class ModelStore {
   readonly #log: Logger;
   #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #listeners = new Set<() => Promise<void> | void>();
 
   private constructor(root: string, log: Logger) {
     this.root = root;
     this.#log = log;
     this.#blobs = new BlobStore(join(root, 'blobs'));
     this.#manifests = new ManifestStore(join(root, 'manifests'), log);
+  }
+
+  /**
+   * Calls `listener` after a model is written (pull, create, copy) or deleted, e.g. so that a cluster node
+   * reports it at once; the write or delete completes when the listeners' promises do (they must not reject).
+   * Returns the function that stops the calls.
+   */
+  onChange(listener: () => Promise<void> | void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #changed(): Promise<void> {
+    await Promise.all([...this.#listeners].map((listener) => listener()));
   }
 
   /** Open (creating if needed) the store at `root` and remove temp files left by a crashed process. */
@@ -179,6 +194,7 @@ export class ModelStore {
           { model: parsed.toString(), blobs: swept.removedBlobs.length, bytes: swept.freedBytes },
           'model deleted',
         );
+        await this.#changed();
         return { name: stored?.name ?? parsed, ...swept };
       }),
     );
@@ -254,6 +270,7 @@ export class ModelStore {
       }
     }
     await this.#manifests.write(name, bytes ?? manifest);
+    await this.#changed();
   }
 
   async #require(name: NameInput): Promise<StoredModel> {

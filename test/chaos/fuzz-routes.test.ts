@@ -9,9 +9,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCatalog } from '../../src/core/index.js';
 import { dialectOf } from '../../src/http/errors.js';
-import { routeTable } from '../../src/http/route-permissions.js';
+import { gatewayRouteTable, routeTable } from '../../src/http/route-permissions.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { gatewayFuzzTarget } from '../helpers/gateway-fuzz-target.js';
 import { report, scale, SEED, within } from './chaos.js';
 
 const TRAVERSAL = [
@@ -95,6 +96,29 @@ const SEEDS: Record<string, Record<string, unknown>> = {
   'POST /api/finetune/jobs/:id/cancel': {},
   'POST /api/finetune/jobs/:id/resume': {},
   'DELETE /api/finetune/jobs/:id': {},
+};
+
+/** The cluster gateway's own routes (`gatewayRouteTable` beyond the server's), fuzzed against a real gateway. */
+const relayTicket = { url: 'http://gw:11434/api/cluster/relay/n1', signature: 'ab'.repeat(32) };
+const nodeReport = {
+  loadedModels: [
+    { name: 'tiny', modelKey: 'sha256:x', sizeBytes: 1, vramBytes: 0, activeRequests: 0, expiresAt: null },
+  ],
+  storedModels: ['tiny:latest'],
+  queueDepth: 0,
+  inFlight: 0,
+  freeMemoryBytes: 1024,
+  freeVramBytes: null,
+};
+const GATEWAY_SEEDS: Record<string, Record<string, unknown>> = {
+  'POST /api/cluster/deployments': { model: 'tiny', replicas: 1 },
+  'DELETE /api/cluster/deployments/:model': {},
+  'POST /api/cluster/nodes/:name/drain': {},
+  'POST /api/cluster/join-tokens': { name: 'fuzz-node', expires_in: '1h' },
+  'POST /api/cluster/join': { id: 'n1', name: 'fuzz-node', report: nodeReport, relay: relayTicket },
+  'POST /api/cluster/join/:id/heartbeat': { report: nodeReport, relay: relayTicket },
+  'POST /api/cluster/join/:id/state': { state: 'draining', relay: relayTicket },
+  'POST /api/cluster/relay/:node/*': { model: 'tiny', prompt: 'hi' },
 };
 
 /** Routes whose body is never read (GET), fuzzed through path parameters and query strings instead. */
@@ -371,6 +395,8 @@ describe('fuzz: every route of the route table', () => {
   it('has a seed body for every route that reads one, so new routes get fuzzed', () => {
     const withBody = Object.keys(routeTable).filter((k) => !k.startsWith('GET '));
     expect(withBody.filter((k) => !(k in SEEDS))).toEqual([]);
+    const gatewayOnly = Object.keys(gatewayRouteTable).filter((k) => !(k in routeTable) && !k.startsWith('GET '));
+    expect(gatewayOnly.filter((k) => !(k in GATEWAY_SEEDS))).toEqual([]);
   });
 
   it('answers hostile bodies with catalogued JSON errors, never a 500, never hanging', async () => {
@@ -441,6 +467,35 @@ describe('fuzz: every route of the route table', () => {
       options: { num_predict: 2 },
     });
     expect(after.status).toBe(200);
+  }, 240_000);
+});
+
+describe("fuzz: the cluster gateway's own routes", () => {
+  let gateway: Awaited<ReturnType<typeof gatewayFuzzTarget>>;
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    gateway = await gatewayFuzzTarget();
+  }, 60_000);
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await gateway?.close();
+  });
+
+  it('answers hostile bodies and path parameters with catalogued JSON errors', async (ctx) => {
+    if (gateway.skipped !== undefined) return ctx.skip(gateway.skipped);
+    const t = gateway.target as TestApp;
+    const keys = Object.keys(GATEWAY_SEEDS);
+    const gets = Object.keys(gatewayRouteTable).filter((k) => !(k in routeTable) && k.startsWith('GET '));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...keys, ...gets), mutation, PARAMS, async (key, m, param) => {
+        const path = fillPath(key.split(' ')[1]!, param);
+        const body = key.startsWith('GET ') ? undefined : mangle(GATEWAY_SEEDS[key]!, m);
+        const outcome = await within(exchange(t, key, path, body), 30_000, `${key} ${m.kind}`);
+        expect(outcome.problem, `${key} (${path}) after ${m.kind}`).toBeUndefined();
+      }),
+      { seed: SEED, numRuns: scale(200, 2000) },
+    );
+    expect(unhandled).toEqual([]);
   }, 240_000);
 });
 

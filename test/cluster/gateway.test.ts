@@ -53,7 +53,11 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     expect(res.status).toBe(200);
     return (
       (await res.json()) as {
-        nodes: Array<{ name: string; ready: boolean; report: { storedModels: string[] } }>;
+        nodes: Array<{
+          name: string;
+          ready: boolean;
+          report: { storedModels: string[]; loadedModels: Array<{ name: string }> };
+        }>;
       }
     ).nodes;
   };
@@ -199,9 +203,15 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     expect(pulled.headers.get('x-corral-node')).toBe(puller);
 
     // Unload and delete act on every node that holds the model.
+    const warmNodes = (await clusterNodes(gateways[1]!.url))
+      .filter((n) => n.ready && n.report.loadedModels.some((m) => m.name === 'tiny:latest'))
+      .map((n) => n.name)
+      .sort();
+    expect(warmNodes.length).toBeGreaterThan(0);
     const unload = await post(gateways[1]!.url, '/api/unload', { model: MODEL });
     expect(unload.status, await unload.clone().text()).toBe(200);
-    expect(((await unload.json()) as { nodes: string[] }).nodes.sort()).toEqual(['node-1', 'node-2']);
+    expect(((await unload.json()) as { nodes: string[] }).nodes.sort()).toEqual(warmNodes);
+    for (const name of warmNodes) expect(await loaded(node(name))).not.toContain('tiny:latest');
     const del = await fetch(`${gateways[0]!.url}/api/delete`, {
       method: 'DELETE',
       headers: auth(),

@@ -91,6 +91,33 @@ describe.each(testDatabases)('node agent on $kind', (tdb) => {
       expect(counter.calls()).toBe(calls); // no heartbeat after close
     });
 
+    it('heartbeats at once when nudged; nudges coalesce, and one during a beat brings another beat', async () => {
+      const n = node();
+      const counter = countingReport();
+      const agent: NodeAgent = new NodeAgent({
+        cluster: db().cluster,
+        node: n,
+        // The third report nudges while its own heartbeat runs (a model changed meanwhile).
+        report: async () => {
+          const r = await counter.report();
+          if (r.queueDepth === 3) void agent.nudge();
+          return r;
+        },
+        log: silentLogger,
+        intervalMs: 60_000,
+      });
+      await agent.start();
+      expect(counter.calls()).toBe(1);
+      await agent.nudge(); // resolves once that heartbeat is in the database
+      expect((await find(db(), n.id))?.report.queueDepth).toBe(2);
+      void agent.nudge();
+      void agent.nudge(); // before the beat starts: the two make one
+      await expect.poll(async () => (await find(db(), n.id))?.report.queueDepth, { timeout: 5000 }).toBe(4);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(counter.calls()).toBe(4);
+      await agent.close();
+    });
+
     it('refuses to start with a name another node holds', async () => {
       const taken = node();
       await db().cluster.register({ ...taken, report: await countingReport().report() });

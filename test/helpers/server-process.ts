@@ -14,13 +14,14 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `command` is `serve` (default) or `gateway` (a cluster gateway, issue #7). */
+/** `command` is `serve` (default) or `gateway` (a cluster gateway, issue #7); `args` are its flags. */
 export async function spawnServer(
   env: Record<string, string>,
   timeoutMs = 30_000,
   command: 'serve' | 'gateway' = 'serve',
+  args: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command], {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, ...args], {
     env: { ...process.env, CORRAL_HOST: '127.0.0.1:0', CORRAL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

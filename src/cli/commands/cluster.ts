@@ -33,12 +33,18 @@ export const clusterCommand: Command = {
     '  corral cluster undeploy MODEL',
     '  corral cluster drain NODE',
     '  corral cluster leader',
+    '  corral cluster join-token [--name NAME] [--expires 720h]',
     '',
     'CORRAL_HOST must point at a gateway (corral gateway). The controller, inside the gateways, keeps',
-    'N nodes with a deployed model loaded; a drained node takes no new requests.',
+    'N nodes with a deployed model loaded; a drained node takes no new requests. A join token (admin) lets a',
+    'node that no gateway can reach join from behind NAT: corral serve --join GATEWAY_URL --token TOKEN.',
   ].join('\n'),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { replicas: { type: 'string' } });
+    const { values, positionals } = parseCommandArgs(args, {
+      replicas: { type: 'string' },
+      name: { type: 'string' },
+      expires: { type: 'string' },
+    });
     const [action, arg, extra] = positionals;
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
     const client = clientFor(io);
@@ -85,9 +91,17 @@ export const clusterCommand: Command = {
         [l.holder ?? '-', l.epoch === null ? '-' : String(l.epoch), l.this_gateway_is_leader ? 'yes' : 'no'],
       ];
       io.stdout.write(table(['HOLDER', 'EPOCH', 'THIS GATEWAY'], rows));
+    } else if (action === 'join-token' && arg === undefined) {
+      const key = await client.createJoinToken({ name: values.name ?? 'join-token', expires_in: values.expires });
+      print(io.stdout, key.key);
+      print(
+        io.stderr,
+        `Created join token ${key.id} (shown only this once; revoke it with \`corral keys revoke ${key.id}\`).\n` +
+          `On the node: corral serve --join ${client.baseUrl} --token <the token>`,
+      );
     } else {
       throw new UsageError(
-        'expected nodes, deployments, deploy MODEL, undeploy MODEL, drain NODE, or leader',
+        'expected nodes, deployments, deploy MODEL, undeploy MODEL, drain NODE, leader, or join-token',
       );
     }
   },

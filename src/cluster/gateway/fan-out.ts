@@ -36,9 +36,13 @@ export async function fanOut(
   return answers.filter((a) => a !== undefined);
 }
 
-/** What one node said to {@link sendToEach}. */
-export type EachResult =
-  { node: ListedClusterNode; ok: true } | { node: ListedClusterNode; ok: false; error: string };
+/** What one node said to {@link sendToEach}: its status, or why there was none (`status` 0). */
+export interface EachResult {
+  node: ListedClusterNode;
+  status: number;
+  /** The body's start, or the connection error. */
+  detail: string;
+}
 
 /** How long one node may take to delete or unload a model. */
 const EACH_TIMEOUT_MS = 60_000;
@@ -60,12 +64,10 @@ export async function sendToEach(
           body,
           signal: AbortSignal.timeout(EACH_TIMEOUT_MS),
         });
-        const text = await res.text();
-        if (res.ok) return { node, ok: true };
-        return { node, ok: false, error: `${res.status}: ${text.slice(0, 200)}` };
+        return { node, status: res.status, detail: (await res.text()).slice(0, 200) };
       } catch (err) {
         log.warn({ err, node: node.name, path }, 'node request failed');
-        return { node, ok: false, error: err instanceof Error ? err.message : String(err) };
+        return { node, status: 0, detail: err instanceof Error ? err.message : String(err) };
       }
     }),
   );

@@ -111,15 +111,20 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
       throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
     }
     const results = await sendToEach(nodes, method, path, body, deps.log);
-    const failed = results.filter((r) => !r.ok);
+    // A node's 404 says it no longer holds the model (the listing was a heartbeat old): not a failure.
+    const done = results.filter((r) => r.status >= 200 && r.status < 300);
+    const failed = results.filter((r) => r.status !== 404 && !done.includes(r));
     if (failed.length > 0) {
+      const which = failed.map((r) => `${r.node.name} (${r.status || 'no answer'}: ${r.detail})`);
       throw new AppError(
         'NODE_UNAVAILABLE',
-        `${path} failed on ${failed.map((r) => `${r.node.name} (${r.error})`).join(', ')}` +
-          ` and succeeded on ${results.length - failed.length} node(s)`,
+        `${path} failed on ${which.join(', ')} and succeeded on ${done.length} node(s)`,
       );
     }
-    return c.json({ model, nodes: results.map((r) => r.node.name) });
+    if (done.length === 0) {
+      throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
+    }
+    return c.json({ model, nodes: done.map((r) => r.node.name) });
   };
   app.delete('/api/delete', (c) =>
     everywhere(c, 'DELETE', '/api/delete', (n, model) => modelOnNode(n, model).stored),

@@ -153,6 +153,7 @@ export class TunnelClient implements AsyncDisposable {
     socket.setKeepAlive(true, this.#o.pingIntervalMs);
     if (head.length > 0) socket.unshift(head);
     this.#h2.once('session', (session: ServerHttp2Session) => {
+      socket.once('end', () => session.destroy()); // the gateway's end: nothing more will come
       this.#session = session;
       this.#ticket = ticket;
       keepAlive(session, {

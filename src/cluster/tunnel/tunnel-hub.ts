@@ -115,6 +115,8 @@ export class TunnelHub implements AsyncDisposable {
     this.#tunnels.set(nodeId, tunnel);
     previous?.session.destroy();
     session.on('error', (err: Error) => this.#log.debug({ err, node: nodeId }, 'cluster tunnel session error'));
+    // The HTTP server's sockets allow half-open connections: the node's end (FIN) alone would not close it.
+    socket.once('end', () => session.destroy());
     session.once('close', () => {
       if (this.#tunnels.get(nodeId) === tunnel) this.#tunnels.delete(nodeId);
       this.#log.info({ node: nodeId }, 'cluster tunnel closed');

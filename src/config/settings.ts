@@ -372,6 +372,15 @@ export const settings = {
     description:
       'How often a node heartbeats; gateways judge a node not ready after three intervals without one.',
   }),
+  pullOnDemand: setting({
+    schema: flag,
+    env: 'CORRAL_PULL_ON_DEMAND',
+    flag: '--pull-on-demand',
+    default: 'false',
+    boolean: true,
+    description:
+      'Gateway: a request for a model no ready node has pulls it onto the best node first (instead of a 404).',
+  }),
   joinUrl: setting({
     schema: z.string().refine((u) => u === '' || /^https?:\/\/[^\s]+$/.test(u), {
       message: 'must be the http:// or https:// URL of a gateway, or empty',

@@ -73,8 +73,13 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     dir = mkdtempSync(join(tmpdir(), 'corral-cluster-'));
     adminKey = await createAdminKey(url);
     registry = await startRegistry();
+    const weights = await readFile(await tinyModelPath());
     await registry.addModel('cl/pulled:latest', [
-      { mediaType: 'application/vnd.ollama.image.model', data: await readFile(await tinyModelPath()) },
+      { mediaType: 'application/vnd.ollama.image.model', data: weights },
+    ]);
+    // Served as the default registry's mirror: names without a host (`cl/auto`) come from it.
+    await registry.addModel('cl/auto:latest', [
+      { mediaType: 'application/vnd.ollama.image.model', data: weights },
     ]);
 
     const modelPath = await tinyModelPath({ eos: 'never', contextLength: CONTEXT });
@@ -84,6 +89,7 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
         name,
         proc: await spawnNode(cluster, name, {
           CORRAL_NUM_PARALLEL: '2',
+          CORRAL_REGISTRY_MIRRORS: registry.url,
           CORRAL_CONTEXT_LENGTH: String(CONTEXT),
         }),
       })),
@@ -229,6 +235,34 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
       body: JSON.stringify({ model: name }),
     });
     expect(again.status).toBe(404);
+  }, 60_000);
+
+  it('with pull on demand, a request for a model no node has pulls it once onto one node and is answered', async () => {
+    const cluster = { databaseUrl: opened.options.url!, dir, heartbeat: HEARTBEAT };
+    const eager = await spawnGateway(cluster, 'gw-eager', { CORRAL_PULL_ON_DEMAND: 'true' });
+    try {
+      const answers = await Promise.all([
+        generate(eager.url, { model: 'cl/auto' }),
+        generate(eager.url, { model: 'cl/auto' }),
+      ]);
+      for (const res of answers) expect(res.status, await res.clone().text()).toBe(200);
+      const [first, second] = answers.map((r) => r.headers.get('x-corral-node'));
+      expect(first).toBe(second);
+      // One pull for both requests: the registry saw one manifest request for it.
+      const manifestGets = registry.requests.filter(
+        (r) => r.method === 'GET' && r.path.includes('/cl/auto/manifests/'),
+      );
+      expect(manifestGets).toHaveLength(1);
+      // Other gateways (without pull on demand) route to it now, and still 404 what no registry has.
+      const elsewhere = await generate(gateways[0]!.url, { model: 'cl/auto' });
+      expect(elsewhere.status).toBe(200);
+      expect(elsewhere.headers.get('x-corral-node')).toBe(first);
+      const unknown = await generate(gateways[0]!.url, { model: 'cl/none' });
+      expect(unknown.status).toBe(404);
+    } finally {
+      eager.child.kill('SIGTERM');
+      await eager.exited;
+    }
   }, 60_000);
 
   it('ends a stream on a SIGKILLed node with an error line, and retries later requests elsewhere', async () => {

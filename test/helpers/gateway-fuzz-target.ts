@@ -4,6 +4,7 @@
  * as the server's app. Without PostgreSQL it says why it is skipped.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../../src/cluster/index.js';
@@ -39,7 +40,7 @@ export async function gatewayFuzzTarget(): Promise<GatewayFuzzTarget> {
   const gateway = await startGateway(config, silentLogger, 'fuzz');
   return {
     target: {
-      app: { request: (path, init) => fetch(`${gateway.url}${path}`, init) },
+      app: { request: (path, init) => send(`${gateway.url}${path}`, init) },
     },
     async close() {
       await gateway.close();
@@ -47,4 +48,40 @@ export async function gatewayFuzzTarget(): Promise<GatewayFuzzTarget> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One request over `node:http`, answered as a `Response`. Unlike `fetch`, an answer that comes before the whole
+ * body was sent (a route that never reads its body answers at once, then the connection closes) is the answer, as
+ * it is for any HTTP client that reads while it writes; `fetch` would fail the upload instead.
+ */
+function send(url: string, init: RequestInit): Promise<Response> {
+  const body = init.body === undefined || init.body === null ? undefined : Buffer.from(init.body as string | Uint8Array);
+  return new Promise<Response>((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: init.method,
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(body === undefined ? {} : { 'content-length': String(body.length) }),
+      },
+      signal: init.signal ?? undefined,
+      agent: false, // a connection per request: one closed after an early answer is never reused
+    });
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('error', reject);
+      res.once('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        const status = res.statusCode ?? 502;
+        resolve(new Response(status === 204 ? null : Buffer.concat(chunks), { status, headers }));
+      });
+    });
+    req.once('error', (err) => {
+      if (req.writableEnded && req.res !== null) return; // answered already: the upload's own end does not matter
+      reject(err);
+    });
+    req.end(body);
+  });
 }

@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 /** A router over the named nodes, ranked in the given order (names sort: prefix them). */
-function router(names: string[], breaker = new CircuitBreaker()) {
+function router(names: string[], breaker = new CircuitBreaker(), pullOnDemand = false) {
   const nodes = names.map((n, i) => listed(`${i}-${n}`, urls[n]!));
   const directory = new NodeDirectory({
     cluster: { list: () => Promise.resolve(nodes) },
@@ -81,7 +81,7 @@ function router(names: string[], breaker = new CircuitBreaker()) {
   });
   return {
     breaker,
-    r: new NodeRouter({ directory, breaker, log: silentLogger }),
+    r: new NodeRouter({ directory, breaker, log: silentLogger, pullOnDemand }),
     ids: nodes.map((n) => n.id),
   };
 }
@@ -155,5 +155,23 @@ describe('NodeRouter', () => {
     const misses = await Promise.allSettled(Array.from({ length: 5 }, () => send(r, 'nope')));
     expect(misses.every((m) => m.status === 'rejected')).toBe(true);
     expect(queries).toBe(3);
+  });
+
+  it('with pull on demand, pulls a missing model once for concurrent requests, then routes to that node', async () => {
+    const { r } = router(['ok1'], new CircuitBreaker(), true);
+    const before = hits.ok1 ?? 0;
+    const answers = await Promise.all([send(r, 'other'), send(r, 'other')]);
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.headers.get('x-corral-node')).toBe('0-ok1');
+    }
+    expect((hits.ok1 ?? 0) - before).toBe(3); // one pull, two requests
+
+    const refused = router(['bad1'], new CircuitBreaker(), true);
+    await expect(send(refused.r, 'other')).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'pulling "other" on demand failed: bad1 says 400',
+    });
+    await expect(send(router(['ok1']).r, 'other')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });

@@ -13,7 +13,7 @@ import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
 import { Readable } from 'node:stream';
 import { nodeAgent, postToNode, replyText, type NodeReply } from './post-to-node.js';
-import { pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
+import { normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
 /** Options of {@link NodeRouter}. */
@@ -25,6 +25,8 @@ export interface NodeRouterOptions {
   attempts?: number;
   /** How long a node may take to send its response headers (default 5 min: a model may have to load first). */
   headersTimeoutMs?: number;
+  /** A request for a model no ready node has pulls it onto the best node first (`CORRAL_PULL_ON_DEMAND`). */
+  pullOnDemand?: boolean;
   /** Told how each attempt ended (the gateway's metrics). */
   observer?: ForwardObserver;
   /** Sent to nodes reached through a gateway's relay (nodes behind NAT, `relay-auth.ts`). */
@@ -67,6 +69,19 @@ function answerHeaders(from: Headers): Headers {
   return headers;
 }
 
+/** The `error` of a node's JSON error answer, else the text itself. */
+function errorOf(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+    const nested = parsed.error as { message?: unknown } | undefined;
+    if (typeof nested?.message === 'string') return nested.message;
+  } catch {
+    // Not JSON: the text is the message.
+  }
+  return text.slice(0, 300);
+}
+
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Routes requests to nodes; holds this gateway's in-flight count per node. */
@@ -74,6 +89,8 @@ export class NodeRouter {
   readonly #o: NodeRouterOptions;
   readonly #inFlight = new Map<string, number>();
   readonly #agent = nodeAgent();
+  /** On-demand pulls in progress, by model. */
+  readonly #placing = new Map<string, Promise<RankedNode[]>>();
 
   constructor(options: NodeRouterOptions) {
     this.#o = options;
@@ -96,10 +113,45 @@ export class NodeRouter {
     // The cached listing may predate the model (just pulled or created on a node): look again before a 404.
     if (ranked.length === 0)
       ranked = rankNodes(await this.#o.directory.fresh(), req.model, load, req.session);
+    if (ranked.length === 0 && this.#o.pullOnDemand) ranked = await this.#placeOnDemand(req.model);
     if (ranked.length === 0) {
       throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found on any ready cluster node`);
     }
     return this.#attempt(ranked, req);
+  }
+
+  /**
+   * Pulls `model` onto the best node (`pullTargets`) and returns that node. Concurrent requests for the same model
+   * share one pull; it is not cancelled when one of them goes away. The node answers its pull only after its
+   * heartbeat reports the model, so every gateway can route to it from then on.
+   */
+  #placeOnDemand(model: string): Promise<RankedNode[]> {
+    const key = normalizeModelName(model);
+    let placing = this.#placing.get(key);
+    if (placing === undefined) {
+      placing = this.#pullSomewhere(model).finally(() => this.#placing.delete(key));
+      this.#placing.set(key, placing);
+    }
+    return placing;
+  }
+
+  async #pullSomewhere(model: string): Promise<RankedNode[]> {
+    const targets = pullTargets(await this.#o.directory.nodes(), model, (id) => this.inFlight(id));
+    if (targets.length === 0) throw new AppError('NODE_UNAVAILABLE', 'no cluster node is ready to pull onto');
+    this.#o.log.info({ model, node: targets[0]!.node.name }, 'pulling a model on demand');
+    const answer = await this.#attempt(targets, {
+      path: '/api/pull',
+      body: JSON.stringify({ model, stream: false }),
+      model,
+      signal: new AbortController().signal,
+    });
+    const text = await replyText(answer.body);
+    const puller = targets.find((t) => t.node.name === answer.headers.get('x-corral-node'));
+    if (answer.status === 200 && puller !== undefined) return [{ ...puller, warm: false }];
+    const why = `pulling "${model}" on demand failed: ${errorOf(text)}`;
+    if (answer.status === 404) throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found (${why})`);
+    if (answer.status === 400) throw new AppError('INVALID_REQUEST', why);
+    throw new AppError('NODE_UNAVAILABLE', why);
   }
 
   /** Tries `candidates` in order (at most `attempts`, skipping open circuits) until one answers. */

@@ -6,6 +6,7 @@
  * `cause.code` names the socket error) so callers tell them apart the same way.
  */
 import { Agent, type IncomingMessage, request } from 'node:http';
+import type { Readable } from 'node:stream';
 import { nodeCallHeaders } from '../relay-auth.js';
 
 /** A node's answer: status, headers (as received) and the body still arriving. */
@@ -51,7 +52,7 @@ export function postToNode(
 }
 
 /** The whole body as text (a short error answer). */
-export async function replyText(body: IncomingMessage): Promise<string> {
+export async function replyText(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

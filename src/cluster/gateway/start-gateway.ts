@@ -100,6 +100,7 @@ export async function startGateway(
     log: log.child({ component: 'router' }),
     observer: forwarding,
     clusterSecret,
+    pullOnDemand: config.pullOnDemand,
   });
   const httpLog = log.child({ component: 'http' });
   const app = createAppBase({ config, log: httpLog, auth, metrics, routes: gatewayRouteTable });

@@ -487,6 +487,10 @@ export class Client {
     return this.json('POST', `/api/cluster/nodes/${encodeURIComponent(name)}/drain`);
   }
 
+  undrainNode(name: string): Promise<DrainResponse> {
+    return this.json('POST', `/api/cluster/nodes/${encodeURIComponent(name)}/undrain`);
+  }
+
   /** A join token for `corral serve --join` (admin): an API key with the `node` role, its secret shown once. */
   createJoinToken(req: CreateJoinTokenRequest): Promise<CreatedKey> {
     return this.json('POST', '/api/cluster/join-tokens', req);

@@ -120,7 +120,10 @@ export const joinRequestSchema = z.object({
   id: nodeId,
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'use letters, digits, ".", "_" and "-" (at most 63 characters)'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+      'use letters, digits, ".", "_" and "-" (at most 63 characters)',
+    ),
   report: nodeReportSchema,
   relay: relayTicketSchema,
 });

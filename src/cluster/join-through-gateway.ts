@@ -45,6 +45,7 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
   const id = await loadNodeId(o.home);
   const name = o.name === '' ? hostname() : o.name;
   const log = o.log.child({ join: o.joinUrl });
+  const late: { agent?: NodeAgent } = {}; // the agent starts once the tunnel is open
   const tunnel = new TunnelClient({
     joinUrl: o.joinUrl,
     token: o.token,
@@ -53,19 +54,21 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
     log,
     pingIntervalMs: o.intervalMs,
     pingTimeoutMs: 2 * o.intervalMs,
+    onOpen: () => void late.agent?.nudge(), // back in the cluster now, not at the next heartbeat
   });
   await tunnel.start();
   const cluster = new GatewayMembership({ joinUrl: o.joinUrl, token: o.token, tunnel });
   // The URL the agent would register is the gateway's to choose (the relay URL of the tunnel's ticket).
-  const agent = new NodeAgent({
+  const member = new NodeAgent({
     cluster,
     node: { id, name, url: '' },
     report: o.report,
     log,
     intervalMs: o.intervalMs,
   });
+  late.agent = member;
   try {
-    await agent.start();
+    await member.start();
   } catch (err) {
     await tunnel.close();
     throw err;
@@ -76,7 +79,7 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
     get url() {
       return cluster.url;
     },
-    nudge: () => agent.nudge(),
+    nudge: () => member.nudge(),
     async drain() {
       try {
         await cluster.setState(id, 'draining');
@@ -86,7 +89,7 @@ export async function joinThroughGateway(o: GatewayJoinOptions): Promise<NodeMem
       }
     },
     async close() {
-      await agent.close(); // marks the node `left` while the gateway still knows its ticket
+      await member.close(); // marks the node `left` while the gateway still knows its ticket
       await tunnel.close();
     },
   };

@@ -29,7 +29,9 @@ describe('relay auth', () => {
     expect(relayTicketValid('secret', 'n1', ticket)).toBe(true);
     expect(relayTicketValid('other', 'n1', ticket)).toBe(false);
     expect(relayTicketValid('secret', 'n2', ticket)).toBe(false);
-    expect(relayTicketValid('secret', 'n1', { ...ticket, url: 'http://evil/api/cluster/relay/n1' })).toBe(false);
+    expect(relayTicketValid('secret', 'n1', { ...ticket, url: 'http://evil/api/cluster/relay/n1' })).toBe(
+      false,
+    );
     expect(relayTicketValid('secret', 'n1', { ...ticket, signature: '00' })).toBe(false);
   });
 

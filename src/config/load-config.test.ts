@@ -136,7 +136,11 @@ describe('loadConfig', () => {
     expect(problemsOf(() => load({ CORRAL_JOIN_TOKEN: 't' }))).toEqual([
       expect.stringMatching(/CORRAL_JOIN_TOKEN needs CORRAL_JOIN_URL/),
     ]);
-    const both = { CORRAL_JOIN_URL: 'http://gw', CORRAL_JOIN_TOKEN: 't', CORRAL_DATABASE_URL: 'postgres://db/x' };
+    const both = {
+      CORRAL_JOIN_URL: 'http://gw',
+      CORRAL_JOIN_TOKEN: 't',
+      CORRAL_DATABASE_URL: 'postgres://db/x',
+    };
     expect(problemsOf(() => load(both))).toEqual([expect.stringMatching(/exclude each other/)]);
   });
 });

@@ -77,7 +77,9 @@ function joinProblems(out: Record<string, unknown>): string[] {
     );
   }
   if (out.nodeUrl) {
-    problems.push('CORRAL_NODE_URL has no use with CORRAL_JOIN_URL: gateways reach a joined node through its tunnel');
+    problems.push(
+      'CORRAL_NODE_URL has no use with CORRAL_JOIN_URL: gateways reach a joined node through its tunnel',
+    );
   }
   return problems;
 }

@@ -398,7 +398,8 @@ export const settings = {
     flag: '--token',
     default: '',
     defaultDoc: 'none',
-    description: 'Join token for CORRAL_JOIN_URL: an API key with the node role (`corral cluster join-token`).',
+    description:
+      'Join token for CORRAL_JOIN_URL: an API key with the node role (`corral cluster join-token`).',
     secret: true,
   }),
   gatewayUrl: setting({

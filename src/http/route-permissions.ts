@@ -175,6 +175,11 @@ export const gatewayRouteTable: Readonly<Record<string, RouteSpec>> = {
     audit: 'cluster.drain',
     target: { param: 'name' },
   },
+  'POST /api/cluster/nodes/:name/undrain': {
+    permission: 'models:write',
+    audit: 'cluster.undrain',
+    target: { param: 'name' },
+  },
 
   // Nodes behind NAT (`corral serve --join`): join tokens, membership written for the node, its tunnel, and the
   // relay to it. The relay takes no API key: gateways send the cluster secret, which the route checks itself.
@@ -189,4 +194,5 @@ export const gatewayRouteTable: Readonly<Record<string, RouteSpec>> = {
   'GET /api/cluster/tunnel': { permission: 'cluster:join', audit: 'cluster.tunnel' },
   'GET /api/cluster/relay/:node/*': { permission: 'public' },
   'POST /api/cluster/relay/:node/*': { permission: 'public' },
+  'DELETE /api/cluster/relay/:node/*': { permission: 'public' },
 };

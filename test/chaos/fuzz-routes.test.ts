@@ -114,11 +114,13 @@ const GATEWAY_SEEDS: Record<string, Record<string, unknown>> = {
   'POST /api/cluster/deployments': { model: 'tiny', replicas: 1 },
   'DELETE /api/cluster/deployments/:model': {},
   'POST /api/cluster/nodes/:name/drain': {},
+  'POST /api/cluster/nodes/:name/undrain': {},
   'POST /api/cluster/join-tokens': { name: 'fuzz-node', expires_in: '1h' },
   'POST /api/cluster/join': { id: 'n1', name: 'fuzz-node', report: nodeReport, relay: relayTicket },
   'POST /api/cluster/join/:id/heartbeat': { report: nodeReport, relay: relayTicket },
   'POST /api/cluster/join/:id/state': { state: 'draining', relay: relayTicket },
   'POST /api/cluster/relay/:node/*': { model: 'tiny', prompt: 'hi' },
+  'DELETE /api/cluster/relay/:node/*': { model: 'tiny' },
 };
 
 /** Routes whose body is never read (GET), fuzzed through path parameters and query strings instead. */
@@ -395,7 +397,9 @@ describe('fuzz: every route of the route table', () => {
   it('has a seed body for every route that reads one, so new routes get fuzzed', () => {
     const withBody = Object.keys(routeTable).filter((k) => !k.startsWith('GET '));
     expect(withBody.filter((k) => !(k in SEEDS))).toEqual([]);
-    const gatewayOnly = Object.keys(gatewayRouteTable).filter((k) => !(k in routeTable) && !k.startsWith('GET '));
+    const gatewayOnly = Object.keys(gatewayRouteTable).filter(
+      (k) => !(k in routeTable) && !k.startsWith('GET '),
+    );
     expect(gatewayOnly.filter((k) => !(k in GATEWAY_SEEDS))).toEqual([]);
   });
 

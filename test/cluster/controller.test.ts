@@ -125,7 +125,7 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
     expect(await loaded('node-2')).toEqual([]);
   }, 40_000);
 
-  it('routes no new requests to a drained node', async () => {
+  it('routes no new requests to a drained node, and routes to it again once undrained', async () => {
     const drained = await cli(gateways[0]!, 'drain', 'node-1');
     expect(drained.code, drained.stderr).toBe(0);
     await expect
@@ -144,11 +144,42 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
     const unknown = await cli(gateways[0]!, 'drain', 'node-9');
     expect(unknown.code).not.toBe(0);
 
+    // Undrained, it takes requests again; undraining a ready node is refused.
+    const undrained = await cli(gateways[1]!, 'undrain', 'node-1');
+    expect(undrained.code, undrained.stderr).toBe(0);
+    expect(undrained.stdout).toMatch(/node-1 is ready again/);
+    const twice = await cli(gateways[1]!, 'undrain', 'node-1');
+    expect(twice.code, twice.stdout + twice.stderr).not.toBe(0);
+    expect(twice.stderr).toMatch(/not draining/);
+    // Warm on node-1 as on node-2, so that equal loads pick node-1 by name once gateways see it ready.
+    const load = await fetch(`${nodes.get('node-1')!.url}/api/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ model: MODEL, prompt: '' }),
+    });
+    expect(load.status, await load.text()).toBe(200);
+    await expect
+      .poll(async () => (await cli(gateways[0]!, 'nodes')).stdout, { timeout: 5_000, interval: 200 })
+      .toMatch(/node-1\s+yes\s+ready/);
+    await new Promise((r) => setTimeout(r, 1_100)); // the gateways' node directory caches for 1 s
+    const servedBy = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${gateways[i % 2]!.url}/api/generate`, {
+        method: 'POST',
+        headers: headers(),
+        body: JSON.stringify({ model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 2 } }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      servedBy.add(res.headers.get('x-corral-node')!);
+      await res.text();
+    }
+    expect(servedBy.has('node-1')).toBe(true);
+
     // Each management call is audited with its target, whichever gateway took it.
     for (const [action, target] of [
       ['cluster.deploy', MODEL],
       ['cluster.undeploy', MODEL],
       ['cluster.drain', 'node-1'],
+      ['cluster.undrain', 'node-1'],
     ]) {
       const res = await fetch(`${gateways[1]!.url}/api/admin/audit?action=${action}`, { headers: headers() });
       const { events } = (await res.json()) as { events: Array<{ target: string | null; outcome: string }> };

@@ -114,7 +114,11 @@ describe.skipIf(!postgres.available)('cluster: a node joins through a gateway (b
 
   it('registers through gateway A under its relay URL, and gateway B streams generations to it', async () => {
     const listed = (await natNode(gwB))!;
-    expect(listed).toMatchObject({ ready: true, state: 'ready', url: `${gwA.url}/api/cluster/relay/${listed.id}` });
+    expect(listed).toMatchObject({
+      ready: true,
+      state: 'ready',
+      url: `${gwA.url}/api/cluster/relay/${listed.id}`,
+    });
 
     const res = await fetch(`${gwB.url}/api/generate`, {
       method: 'POST',
@@ -136,6 +140,25 @@ describe.skipIf(!postgres.available)('cluster: a node joins through a gateway (b
       models: Array<{ name: string }>;
     };
     expect(tags.models.map((m) => m.name)).toContain('tiny:latest');
+  }, 60_000);
+
+  it('deletes a model on the node through gateway B (a DELETE relayed by A)', async () => {
+    await createModelOn(node!, 'doomed', await tinyModelPath({ eos: 'never' }));
+    await until(
+      async () => (await natNode(gwB))?.report.storedModels.includes('doomed:latest') === true,
+      15_000,
+      'the joined node reports the second model',
+    );
+    const res = await fetch(`${gwB.url}/api/delete`, {
+      method: 'DELETE',
+      headers: auth(),
+      body: JSON.stringify({ model: 'doomed' }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const local = (await (await fetch(`${node!.url}/api/tags`)).json()) as {
+      models: Array<{ name: string }>;
+    };
+    expect(local.models.map((m) => m.name)).toEqual(['tiny:latest']);
   }, 60_000);
 
   it('refuses relay calls without the cluster secret, even with an admin key', async () => {

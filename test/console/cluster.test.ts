@@ -184,7 +184,7 @@ describe.skipIf(!available)('console on a cluster gateway', () => {
     await expect.poll(() => calls, { timeout: 2_000 }).toBeGreaterThan(0); // at once, not after a period
   });
 
-  it('drains a node after asking', async () => {
+  it('drains a node after asking, and undrains it', async () => {
     const row = page.locator('tr[data-node="node-2"]');
     await row.getByRole('button', { name: 'Drain node-2' }).click();
     const dialog = page.getByRole('dialog', { name: 'Drain node' });
@@ -197,6 +197,13 @@ describe.skipIf(!available)('console on a cluster gateway', () => {
       .toBe('draining');
     expect(await row.locator('[data-testid="ready"]').textContent()).toMatch(/not ready/);
     expect(await row.getByRole('button', { name: 'Drain node-2' }).count()).toBe(0);
+
+    // Undrain takes it back.
+    await row.getByRole('button', { name: 'Undrain' }).click();
+    await page.getByText('node-2 is ready again: it takes new requests.').waitFor();
+    await expect
+      .poll(() => row.locator('[data-testid="state"]').textContent(), { timeout: 10_000 })
+      .toBe('ready');
   });
 
   it('shows the models read-only and the running ones with their node', async () => {

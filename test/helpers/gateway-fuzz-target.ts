@@ -56,7 +56,8 @@ export async function gatewayFuzzTarget(): Promise<GatewayFuzzTarget> {
  * it is for any HTTP client that reads while it writes; `fetch` would fail the upload instead.
  */
 function send(url: string, init: RequestInit): Promise<Response> {
-  const body = init.body === undefined || init.body === null ? undefined : Buffer.from(init.body as string | Uint8Array);
+  const body =
+    init.body === undefined || init.body === null ? undefined : Buffer.from(init.body as string | Uint8Array);
   return new Promise<Response>((resolve, reject) => {
     const req = httpRequest(url, {
       method: init.method,
@@ -67,7 +68,9 @@ function send(url: string, init: RequestInit): Promise<Response> {
       signal: init.signal ?? undefined,
       agent: false, // a connection per request: one closed after an early answer is never reused
     });
+    let answered = false;
     req.once('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', reject);
@@ -79,7 +82,7 @@ function send(url: string, init: RequestInit): Promise<Response> {
       });
     });
     req.once('error', (err) => {
-      if (req.writableEnded && req.res !== null) return; // answered already: the upload's own end does not matter
+      if (answered) return; // answered already: the upload's own end does not matter
       reject(err);
     });
     req.end(body);

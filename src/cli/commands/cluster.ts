@@ -32,6 +32,7 @@ export const clusterCommand: Command = {
     '  corral cluster deploy MODEL [--replicas N]',
     '  corral cluster undeploy MODEL',
     '  corral cluster drain NODE',
+    '  corral cluster undrain NODE',
     '  corral cluster leader',
     '  corral cluster join-token [--name NAME] [--expires 720h]',
     '',
@@ -85,6 +86,9 @@ export const clusterCommand: Command = {
     } else if (action === 'drain' && arg !== undefined) {
       const d = await client.drainNode(arg);
       print(io.stdout, `Draining ${d.name}: it takes no new requests.`);
+    } else if (action === 'undrain' && arg !== undefined) {
+      const d = await client.undrainNode(arg);
+      print(io.stdout, `${d.name} is ready again: it takes new requests.`);
     } else if (action === 'leader' && arg === undefined) {
       const l = await client.clusterLeader();
       const rows = [
@@ -92,7 +96,10 @@ export const clusterCommand: Command = {
       ];
       io.stdout.write(table(['HOLDER', 'EPOCH', 'THIS GATEWAY'], rows));
     } else if (action === 'join-token' && arg === undefined) {
-      const key = await client.createJoinToken({ name: values.name ?? 'join-token', expires_in: values.expires });
+      const key = await client.createJoinToken({
+        name: values.name ?? 'join-token',
+        expires_in: values.expires,
+      });
       print(io.stdout, key.key);
       print(
         io.stderr,
@@ -101,7 +108,7 @@ export const clusterCommand: Command = {
       );
     } else {
       throw new UsageError(
-        'expected nodes, deployments, deploy MODEL, undeploy MODEL, drain NODE, leader, or join-token',
+        'expected nodes, deployments, deploy MODEL, undeploy MODEL, drain NODE, undrain NODE, leader, or join-token',
       );
     }
   },

@@ -23,7 +23,7 @@ export interface ClusterRouteDeps {
     ClusterRepository,
     'deployments' | 'putDeployment' | 'removeDeployment' | 'leader' | 'setState'
   >;
-  directory: Pick<NodeDirectory, 'nodes'>;
+  directory: Pick<NodeDirectory, 'nodes' | 'fresh' | 'invalidate'>;
   /** This gateway's controller: whether it leads, and with which epoch. */
   controller: { readonly isLeader: boolean; readonly epoch: number | undefined };
 }
@@ -80,14 +80,30 @@ export function clusterRoutes(deps: ClusterRouteDeps): Hono {
     return c.json({ model });
   });
 
-  app.post('/api/cluster/nodes/:name/drain', async (c) => {
-    const name = c.req.param('name');
-    const node = (await directory.nodes()).find((n) => n.name === name || n.id === name);
+  const member = async (name: string) => {
+    // Fresh: a drain or undrain a moment ago must not be acted on from a stale listing.
+    const node = (await directory.fresh()).find((n) => n.name === name || n.id === name);
     if (node === undefined || node.state === 'left') {
       throw new AppError('RESOURCE_NOT_FOUND', `no cluster node named '${name}'`);
     }
+    return node;
+  };
+  app.post('/api/cluster/nodes/:name/drain', async (c) => {
+    const node = await member(c.req.param('name'));
     await cluster.setState(node.id, 'draining');
+    directory.invalidate();
     const body: DrainResponse = { name: node.name, state: 'draining' };
+    return c.json(body);
+  });
+  // Undrain: the node takes requests again. Only a draining node; one that left registers again by itself.
+  app.post('/api/cluster/nodes/:name/undrain', async (c) => {
+    const node = await member(c.req.param('name'));
+    if (node.state !== 'draining') {
+      throw new AppError('CONFLICT', `cluster node '${node.name}' is not draining (it is ${node.state})`);
+    }
+    await cluster.setState(node.id, 'ready');
+    directory.invalidate();
+    const body: DrainResponse = { name: node.name, state: 'ready' };
     return c.json(body);
   });
   return app;

@@ -54,13 +54,16 @@ export async function sendToEach(
   path: string,
   body: string,
   log: Logger,
+  /** Sent to nodes reached through a gateway's relay (`relay-auth.ts`). */
+  clusterSecret?: string,
 ): Promise<EachResult[]> {
   return Promise.all(
     nodes.map(async (node): Promise<EachResult> => {
       try {
-        const res = await fetch(`${node.url}${path}`, {
+        const url = `${node.url}${path}`;
+        const res = await fetch(url, {
           method,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...nodeCallHeaders(url, clusterSecret) },
           body,
           signal: AbortSignal.timeout(EACH_TIMEOUT_MS),
         });

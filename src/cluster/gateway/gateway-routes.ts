@@ -110,7 +110,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
     if (nodes.length === 0) {
       throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
     }
-    const results = await sendToEach(nodes, method, path, body, deps.log);
+    const results = await sendToEach(nodes, method, path, body, deps.log, deps.clusterSecret);
     // A node's 404 says it no longer holds the model (the listing was a heartbeat old): not a failure.
     const done = results.filter((r) => r.status >= 200 && r.status < 300);
     const failed = results.filter((r) => r.status !== 404 && !done.includes(r));

@@ -58,6 +58,11 @@ export class NodeDirectory {
     return this.#loading;
   }
 
+  /** Drops the cached listing: this gateway just changed a node's state, so the next read goes to the database. */
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
   /** The ready ones. */
   async ready(): Promise<ListedClusterNode[]> {
     return (await this.nodes()).filter((n) => n.ready);

@@ -4,7 +4,7 @@
  * - `GET /api/cluster/tunnel` (permission `cluster:join`): a node's upgrade request, authenticated by the usual
  *   middleware; this route hands the connection to the {@link TunnelHub}, which answers `101` with the node's
  *   relay ticket. The tunnel's credentials are checked again while it is open, so a revoked token closes it.
- * - `GET|POST /api/cluster/relay/:node/*` (no API key; the cluster secret instead): a request to a node whose
+ * - `GET|POST|DELETE /api/cluster/relay/:node/*` (no API key; the cluster secret instead): a request to a node whose
  *   tunnel this gateway holds, passed down the tunnel as it is, the answer streamed back. Other gateways and the
  *   controller call it as the node's URL. Without the secret it is refused (and audited), so the public port is
  *   not an open proxy to the nodes.
@@ -88,7 +88,9 @@ export function relayRoutes(deps: RelayRouteDeps): Hono {
       signal: c.req.raw.signal,
     });
   };
+  // The methods gateways use towards nodes: listings, inference and pulls, deletes.
   app.get(`${RELAY_PREFIX}:node/*`, relay);
   app.post(`${RELAY_PREFIX}:node/*`, relay);
+  app.delete(`${RELAY_PREFIX}:node/*`, relay);
   return app;
 }

@@ -21,24 +21,27 @@ export function keepAlive(session: Http2Session, o: KeepAliveOptions): () => voi
   /** When the outstanding PING went out; undefined while none is outstanding. */
   let sentAt: number | undefined;
   let lastSent = Date.now();
-  const timer = setInterval(() => {
-    if (session.closed || session.destroyed) return stop();
-    const now = Date.now();
-    if (sentAt !== undefined) {
-      if (now - sentAt < o.timeoutMs) return;
-      stop();
-      o.onDead(now - sentAt);
-      session.destroy(new Error(`no answer to a tunnel ping in ${now - sentAt} ms`));
-      return;
-    }
-    if (now - lastSent < o.intervalMs) return;
-    sentAt = lastSent = now;
-    const sent = session.ping((err) => {
-      // An error here means the session is closing; its own 'close' ends this loop.
-      if (err === null) sentAt = undefined;
-    });
-    if (!sent) sentAt = undefined; // the session is not connected yet: try again next tick
-  }, Math.max(10, Math.min(o.intervalMs, o.timeoutMs) / 2));
+  const timer = setInterval(
+    () => {
+      if (session.closed || session.destroyed) return stop();
+      const now = Date.now();
+      if (sentAt !== undefined) {
+        if (now - sentAt < o.timeoutMs) return;
+        stop();
+        o.onDead(now - sentAt);
+        session.destroy(new Error(`no answer to a tunnel ping in ${now - sentAt} ms`));
+        return;
+      }
+      if (now - lastSent < o.intervalMs) return;
+      sentAt = lastSent = now;
+      const sent = session.ping((err) => {
+        // An error here means the session is closing; its own 'close' ends this loop.
+        if (err === null) sentAt = undefined;
+      });
+      if (!sent) sentAt = undefined; // the session is not connected yet: try again next tick
+    },
+    Math.max(10, Math.min(o.intervalMs, o.timeoutMs) / 2),
+  );
   timer.unref();
   const stop = () => clearInterval(timer);
   session.once('close', stop);

@@ -51,7 +51,10 @@ export class LocalForwarder {
         return;
       }
       const status = res.statusCode ?? 502;
-      stream.respond({ ':status': status, ...forwardedHeaders(res.headers) }, { endStream: NO_BODY.has(status) });
+      stream.respond(
+        { ':status': status, ...forwardedHeaders(res.headers) },
+        { endStream: NO_BODY.has(status) },
+      );
       if (NO_BODY.has(status) || method === 'HEAD') {
         res.resume();
         complete = true;

@@ -40,6 +40,8 @@ export interface TunnelClientOptions {
   maxBackoffMs?: number;
   /** How long one attempt may take to get its answer (default 10 s). */
   connectTimeoutMs?: number;
+  /** Called each time the tunnel opens (the node heartbeats at once, so it is ready again without delay). */
+  onOpen?: () => void;
 }
 
 type Attempt = { ok: true } | { ok: false; error: AppError; fatal: boolean };
@@ -127,9 +129,13 @@ export class TunnelClient implements AsyncDisposable {
       req.once('timeout', () => req.destroy(new Error('no answer in time')));
       req.once('error', (err) => {
         fail(
-          new AppError('SERVER_UNREACHABLE', `cannot reach the gateway at ${this.#o.joinUrl}: ${err.message}`, {
-            cause: err,
-          }),
+          new AppError(
+            'SERVER_UNREACHABLE',
+            `cannot reach the gateway at ${this.#o.joinUrl}: ${err.message}`,
+            {
+              cause: err,
+            },
+          ),
         );
       });
       req.once('response', (res) => void refusal(res).then((r) => fail(r.error, r.fatal)));
@@ -167,6 +173,7 @@ export class TunnelClient implements AsyncDisposable {
     this.#h2.emit('connection', h2Transport(socket));
     this.#failures = 0;
     this.#log.info({ gateway: this.#o.joinUrl, relay: ticket.url }, 'cluster tunnel open');
+    this.#o.onOpen?.();
   }
 
   #dropped(session: ServerHttp2Session): void {

@@ -5,7 +5,12 @@
  * the node's own request. PINGs notice a dead node in seconds, and every tunnel's credentials are checked again
  * every few seconds, so revoking a join token closes the tunnels opened with it.
  */
-import { connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import {
+  connect,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { AppError, type Logger } from '../../core/index.js';
@@ -114,7 +119,9 @@ export class TunnelHub implements AsyncDisposable {
     const previous = this.#tunnels.get(nodeId);
     this.#tunnels.set(nodeId, tunnel);
     previous?.session.destroy();
-    session.on('error', (err: Error) => this.#log.debug({ err, node: nodeId }, 'cluster tunnel session error'));
+    session.on('error', (err: Error) =>
+      this.#log.debug({ err, node: nodeId }, 'cluster tunnel session error'),
+    );
     // The HTTP server's sockets allow half-open connections: the node's end (FIN) alone would not close it.
     socket.once('end', () => session.destroy());
     session.once('close', () => {
@@ -144,7 +151,9 @@ export class TunnelHub implements AsyncDisposable {
         { endStream: !withBody, signal: req.signal },
       );
     } catch (err) {
-      throw new AppError('NODE_UNAVAILABLE', `the tunnel to cluster node ${nodeId} is closing`, { cause: err });
+      throw new AppError('NODE_UNAVAILABLE', `the tunnel to cluster node ${nodeId} is closing`, {
+        cause: err,
+      });
     }
     if (withBody && req.body !== null) {
       const upload = Readable.fromWeb(req.body);
@@ -222,9 +231,13 @@ function responseHead(
       else {
         const why = err?.message ?? 'the stream closed';
         reject(
-          new AppError('NODE_UNAVAILABLE', `cluster node ${nodeId} did not answer through its tunnel: ${why}`, {
-            cause: err,
-          }),
+          new AppError(
+            'NODE_UNAVAILABLE',
+            `cluster node ${nodeId} did not answer through its tunnel: ${why}`,
+            {
+              cause: err,
+            },
+          ),
         );
       }
     };

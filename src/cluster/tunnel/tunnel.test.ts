@@ -80,7 +80,9 @@ async function nodeListener() {
 }
 
 /** A gateway: tokens other than GOOD, or any once `valid()` says no, are refused as the auth middleware would. */
-async function gateway(o: { valid?: () => boolean; recheckMs?: number; pingMs?: number; port?: number } = {}) {
+async function gateway(
+  o: { valid?: () => boolean; recheckMs?: number; pingMs?: number; port?: number } = {},
+) {
   const accepts = (header: string | undefined) => header === `Bearer ${GOOD}` && (o.valid?.() ?? true);
   let base = '';
   const hub = new TunnelHub({
@@ -122,7 +124,7 @@ async function gateway(o: { valid?: () => boolean; recheckMs?: number; pingMs?: 
   acceptTunnelUpgrades(server, app.fetch, silentLogger);
   closers.push(async () => {
     await hub.close(100);
-    await closeServer(server as Server);
+    await closeServer(server);
   });
   return { url: base, hub };
 }
@@ -170,7 +172,10 @@ async function proxyTo(first: string) {
       target = url;
     },
     cut() {
-      for (const [a, b] of pairs.splice(0)) (a.destroy(), b.destroy());
+      for (const [a, b] of pairs.splice(0)) {
+        a.destroy();
+        b.destroy();
+      }
     },
     freeze() {
       for (const [a, b] of pairs.splice(0)) {
@@ -235,7 +240,7 @@ describe('reverse tunnel', () => {
     const res = await relay(gw.url, '/stream', { signal: abort.signal });
     const reader = res.body!.getReader();
     const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toMatch(/^\{"n":0\}/);
+    expect(Buffer.from(first.value as Uint8Array).toString()).toMatch(/^\{"n":0\}/);
     abort.abort();
     await until(() => node.cut.includes('/stream'));
   });
@@ -252,7 +257,9 @@ describe('reverse tunnel', () => {
     expect(none.status).toBe(503);
     expect(((await none.json()) as { error: string }).error).toMatch(/no tunnel/);
     // A plain GET of the tunnel route (no upgrade) is a request error, not a hang.
-    const plain = await fetch(`${gw.url}/api/cluster/tunnel`, { headers: { authorization: `Bearer ${GOOD}` } });
+    const plain = await fetch(`${gw.url}/api/cluster/tunnel`, {
+      headers: { authorization: `Bearer ${GOOD}` },
+    });
     expect(plain.status).toBe(400);
   });
 
@@ -260,7 +267,10 @@ describe('reverse tunnel', () => {
     const node = await nodeListener();
     const gw = await gateway();
     const tunnel = client(gw.url, node.url, { token: 'wrong' });
-    await expect(tunnel.start()).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: /401.*unknown API key/ });
+    await expect(tunnel.start()).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: /401.*unknown API key/,
+    });
     expect(gw.hub.has(NODE)).toBe(false);
   });
 

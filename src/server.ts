@@ -189,6 +189,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       report: createNodeReporter({ inference, scheduler, store, memory }),
       log,
     };
+    if (config.joinUrl !== '' && authMode.enabled) {
+      // Gateways do not forward their callers' credentials (docs/cluster.md, "Trust"), so relayed requests carry none.
+      log.warn(
+        {},
+        'auth is on: requests relayed through the tunnel carry no credentials and will be refused',
+      );
+    }
     try {
       // Through a gateway and its tunnel (`--join`, nodes behind NAT), or straight into the shared database.
       node =

@@ -23,8 +23,8 @@ export interface ClusterDeploymentMethods {
   deployments(): Promise<ClusterDeploymentRecord[]>;
   /** Creates the deployment or changes its replica count. */
   putDeployment(d: { model: string; replicas: number }): Promise<ClusterDeploymentRecord>;
-  /** False when there was none. */
-  removeDeployment(model: string): Promise<boolean>;
+  /** False when there was none (or, with `onlyRetired`, none with replicas 0: it was deployed again meanwhile). */
+  removeDeployment(model: string, options?: { onlyRetired?: boolean }): Promise<boolean>;
 }
 
 function toDeployment(row: Selectable<ClusterDeploymentsTable>): ClusterDeploymentRecord {
@@ -59,10 +59,11 @@ export function createDeploymentMethods(
       );
       return toDeployment(row);
     },
-    async removeDeployment(model) {
-      const r = await guard(() =>
-        db.deleteFrom('cluster_deployments').where('model', '=', model).executeTakeFirst(),
-      );
+    async removeDeployment(model, options = {}) {
+      const r = await guard(() => {
+        const query = db.deleteFrom('cluster_deployments').where('model', '=', model);
+        return (options.onlyRetired ? query.where('replicas', '=', 0) : query).executeTakeFirst();
+      });
       return changed(r.numDeletedRows) > 0;
     },
   };

@@ -95,7 +95,7 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
     expect((await cli(gateways[1]!, 'nodes')).stdout).toMatch(/^NAME\s+READY\s+STATE/);
   }, 20_000);
 
-  it('deploys on the nodes that store the model, and stops reconciling once undeployed', async () => {
+  it('deploys on the nodes that store the model, releases the surplus when shrunk, and all once undeployed', async () => {
     const deployed = await cli(gateways[0]!, 'deploy', MODEL, '--replicas', '2');
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/Deployed tiny:latest with 2 replica/);
@@ -110,20 +110,29 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
       .poll(async () => (await cli(gateways[1]!, 'deployments')).stdout, { timeout: 5_000, interval: 300 })
       .toMatch(/tiny:latest\s+2\s+2/);
 
+    // Shrunk to one replica: the busiest (then last by name) pinned copy is released, the other stays.
+    const shrunk = await cli(gateways[0]!, 'deploy', MODEL, '--replicas', '1');
+    expect(shrunk.code, shrunk.stderr).toBe(0);
+    await expect
+      .poll(async () => [...(await loaded('node-1')), ...(await loaded('node-2'))], {
+        timeout: 15_000,
+        interval: 300,
+      })
+      .toEqual(['tiny:latest']);
+    expect(await loaded('node-1')).toEqual(['tiny:latest']);
+    await new Promise((r) => setTimeout(r, 2_000)); // a few ticks: nothing is placed again
+    expect(await loaded('node-2')).toEqual([]);
+
+    // Undeployed: gone from the listing at once, and the last pinned copy is released.
     const undeployed = await cli(gateways[1]!, 'undeploy', MODEL);
     expect(undeployed.code, undeployed.stderr).toBe(0);
     expect((await cli(gateways[0]!, 'deployments')).stdout).not.toMatch(/tiny/);
     const again = await cli(gateways[0]!, 'undeploy', MODEL);
     expect(again.code).not.toBe(0);
-    // Unloaded by hand, it stays unloaded: nobody reconciles it any more.
-    const unload = await fetch(`${nodes.get('node-2')!.url}/api/unload`, {
-      method: 'POST',
-      body: JSON.stringify({ model: MODEL }),
-    });
-    expect(unload.status, await unload.text()).toBe(200);
-    await new Promise((r) => setTimeout(r, 3_000));
-    expect(await loaded('node-2')).toEqual([]);
-  }, 40_000);
+    await expect.poll(() => loaded('node-1'), { timeout: 15_000, interval: 300 }).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect([...(await loaded('node-1')), ...(await loaded('node-2'))]).toEqual([]);
+  }, 60_000);
 
   it('routes no new requests to a drained node, and routes to it again once undrained', async () => {
     const drained = await cli(gateways[0]!, 'drain', 'node-1');

@@ -82,7 +82,7 @@ export const clusterCommand: Command = {
       print(io.stdout, `Deployed ${d.model} with ${d.replicas} replica(s) (${d.ready_replicas} loaded now).`);
     } else if (action === 'undeploy' && arg !== undefined) {
       await client.undeploy(arg);
-      print(io.stdout, `Undeployed ${arg}: the controller no longer places it (loaded copies stay).`);
+      print(io.stdout, `Undeployed ${arg}: the copies the controller loaded are unloaded once idle.`);
     } else if (action === 'drain' && arg !== undefined) {
       const d = await client.drainNode(arg);
       print(io.stdout, `Draining ${d.name}: it takes no new requests.`);

@@ -99,6 +99,7 @@ export class ClusterController implements AsyncDisposable {
       deployments,
       staleAfterMs: this.#o.directory.staleAfterMs,
       pending: (id, model) => this.#asked.has(`${id}/${model}`),
+      releasing: (id, model) => this.#asked.has(`release:${id}/${model}`),
     });
     if (plan.partitioned) {
       this.#log.warn(
@@ -108,16 +109,31 @@ export class ClusterController implements AsyncDisposable {
       return;
     }
     for (const s of plan.short) this.#log.debug(s, 'deployment short of nodes');
+    // Undeployed models whose copies are all released: the row goes (unless it was deployed again meanwhile).
+    for (const model of plan.retired) {
+      if (await this.#o.lease.fencedWrite((tx) => tx.removeDeployment(model, { onlyRetired: true }))) {
+        this.#log.info({ model }, 'undeployed model released everywhere');
+      }
+    }
     if (plan.actions.length === 0) return;
     // The fence: a leader whose epoch is no longer current does not act (CONFLICT rejects the tick).
     await this.#o.lease.fencedWrite(() => Promise.resolve());
     for (const a of plan.actions) {
-      this.#asked.set(`${a.nodeId}/${a.model}`, now);
+      if (a.kind === 'release') {
+        this.#asked.delete(`${a.nodeId}/${a.model}`);
+        this.#asked.set(`release:${a.nodeId}/${a.model}`, now);
+      } else {
+        this.#asked.delete(`release:${a.nodeId}/${a.model}`);
+        this.#asked.set(`${a.nodeId}/${a.model}`, now);
+      }
       void this.#place(a);
     }
   }
 
-  /** Pulls (when needed) and loads; the ask stays remembered either way, so a failure is retried later. */
+  /**
+   * Pulls (when needed) and loads, or releases; the ask stays remembered either way, so a failure is retried
+   * later.
+   */
   async #place(a: PlacementAction): Promise<void> {
     const call = this.#o.fetch ?? fetch;
     const post = async (path: string, body: object) => {
@@ -131,6 +147,16 @@ export class ClusterController implements AsyncDisposable {
       await res.body?.cancel();
     };
     const log = { node: a.nodeName, model: a.model };
+    if (a.kind === 'release') {
+      try {
+        // keep_alive 0: unloaded as soon as its requests in flight are done.
+        await post('/api/generate', { model: a.model, prompt: '', keep_alive: 0 });
+        this.#log.info(log, 'model replica released');
+      } catch (err) {
+        this.#log.warn({ ...log, err }, 'model release failed');
+      }
+      return;
+    }
     try {
       this.#log.info({ ...log, pull: a.pull }, 'placing model');
       if (a.pull) await post('/api/pull', { model: a.model, stream: false });

@@ -112,3 +112,48 @@ describe('planPlacement', () => {
     expect(targets(half)).toEqual(['b+pull']);
   });
 });
+
+describe('planPlacement releases', () => {
+  const releases = (p: ReturnType<typeof planPlacement>) =>
+    p.actions.filter((a) => a.kind === 'release').map((a) => a.nodeName);
+  const unpinned = { ...loaded('tiny:latest'), expiresAt: '2026-11-23T18:00:00.000Z' };
+
+  it('releases pinned copies beyond the replicas, busiest first, and never copies loaded by requests', () => {
+    const nodes = [
+      node('a', { loadedModels: [loaded('tiny:latest')] }),
+      node('b', { loadedModels: [loaded('tiny:latest')], inFlight: 2 }),
+      node('c', { loadedModels: [loaded('tiny:latest')] }),
+      node('d', { loadedModels: [unpinned] }),
+    ];
+    const p = plan(nodes, 1);
+    expect(releases(p)).toEqual(['b', 'c']);
+    expect(p.actions.every((a) => a.kind === 'release')).toBe(true);
+    expect(releases(plan(nodes, 3))).toEqual([]);
+  });
+
+  it('releases everything of an undeployed model, then reports it retired', () => {
+    const pinnedOn = [node('a', { loadedModels: [loaded('tiny:latest')] }), node('b')];
+    const first = plan(pinnedOn, 0);
+    expect(releases(first)).toEqual(['a']);
+    expect(first.retired).toEqual([]);
+    const asked = planPlacement({
+      nodes: pinnedOn,
+      deployments: [{ model: 'tiny', replicas: 0 }],
+      staleAfterMs: STALE,
+      pending: () => false,
+      releasing: (id) => id === 'a',
+    });
+    expect(asked.actions).toEqual([]);
+    // Still pinned as far as the reports say: the row stays until a report shows the copy released.
+    expect(asked.retired).toEqual([]);
+    const done = plan([node('a', { loadedModels: [unpinned] }), node('b')], 0);
+    expect(done.actions).toEqual([]);
+    expect(done.retired).toEqual(['tiny:latest']);
+    // A stale node that still reports a pin keeps the row (it may come back pinned).
+    const stale = plan(
+      [node('a', { loadedModels: [loaded('tiny:latest')] }, { ageMs: STALE }), node('b'), node('c')],
+      0,
+    );
+    expect(stale.retired).toEqual([]);
+  });
+});

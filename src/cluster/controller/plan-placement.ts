@@ -4,13 +4,18 @@
  * filter (ready, which excludes draining and stale nodes) → memory fit (free memory ≥ the model's size, when a
  * node that loaded it told us its size) → score (already on disk first, then least loaded, then by name, so equal
  * nodes spread deterministically). When more than half of the known nodes look stale at once, the cluster is more
- * likely partitioned from the database than half dead: nothing is rescheduled that tick.
+ * likely partitioned from the database than half dead: nothing is rescheduled that tick. A deployment that shrank
+ * (or was undeployed: replicas 0) releases the pinned copies beyond its replicas, the busiest nodes' first.
  */
 import type { ClusterDeploymentRecord, ListedClusterNode } from '../../db/index.js';
 import { normalizeModelName } from '../gateway/rank-nodes.js';
 
-/** Ask `node` to load `model`, pulling it first when `pull`. */
+/**
+ * Ask `node` to load `model` and keep it (`place`, pulling it first when `pull`), or to let a copy the controller
+ * pinned go once it is idle (`release`: a deployment shrank or was undeployed).
+ */
 export interface PlacementAction {
+  kind: 'place' | 'release';
   nodeId: string;
   nodeName: string;
   nodeUrl: string;
@@ -27,6 +32,8 @@ export interface PlacementPlan {
   actions: PlacementAction[];
   /** Deployments that still lack replicas after this plan (no node fits). */
   short: Array<{ model: string; missing: number }>;
+  /** Undeployed models (replicas 0) that no known node holds pinned any more: their rows can go. */
+  retired: string[];
 }
 
 /** The inputs of {@link planPlacement}. */
@@ -36,6 +43,8 @@ export interface PlacementInput {
   staleAfterMs: number;
   /** True when `node` was asked to load `model` recently (it counts as a replica while that request runs). */
   pending: (nodeId: string, model: string) => boolean;
+  /** True when `node` was asked to release `model` recently (it no longer counts as pinned). */
+  releasing?: (nodeId: string, model: string) => boolean;
 }
 
 const has = (names: readonly string[], model: string) => names.some((n) => normalizeModelName(n) === model);
@@ -60,6 +69,7 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
     knownNodes: known.length,
     actions: [],
     short: [],
+    retired: [],
   };
   if (staleNodes * 2 > known.length) return { ...plan, partitioned: true };
   const ready = known.filter((n) => n.ready);
@@ -69,6 +79,27 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
     const model = normalizeModelName(d.model);
     const loadedNames = (n: ListedClusterNode) => n.report.loadedModels.map((m) => m.name);
     const isReplica = (n: ListedClusterNode) => has(loadedNames(n), model) || input.pending(n.id, model);
+    // Pinned copies (kept forever: what the controller's loads ask for) beyond the replicas wanted are released,
+    // the busiest first; a copy loaded by requests alone expires by itself and is left alone.
+    const holdsPin = (n: ListedClusterNode) =>
+      n.report.loadedModels.some((m) => normalizeModelName(m.name) === model && m.expiresAt === null);
+    const pinned = ready.filter((n) => holdsPin(n) && !(input.releasing?.(n.id, model) ?? false));
+    // Retired only once no report shows a pin, even one being released (a failed release is asked again).
+    if (d.replicas === 0 && !known.some(holdsPin)) plan.retired.push(model);
+    const surplus = pinned
+      .map((n) => ({ node: n, load: n.report.queueDepth + n.report.inFlight }))
+      .sort((a, b) => b.load - a.load || b.node.name.localeCompare(a.node.name))
+      .slice(0, Math.max(0, pinned.length - d.replicas));
+    for (const { node } of surplus) {
+      plan.actions.push({
+        kind: 'release',
+        nodeId: node.id,
+        nodeName: node.name,
+        nodeUrl: node.url,
+        model,
+        pull: false,
+      });
+    }
     let missing = d.replicas - ready.filter(isReplica).length;
     if (missing <= 0) continue;
     const size = knownSize(input.nodes, model);
@@ -87,6 +118,7 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
       );
     for (const c of candidates.slice(0, missing)) {
       plan.actions.push({
+        kind: 'place',
         nodeId: c.node.id,
         nodeName: c.node.name,
         nodeUrl: c.node.url,

@@ -19,10 +19,7 @@ import { normalizeModelName } from './rank-nodes.js';
 
 /** What {@link clusterRoutes} needs. */
 export interface ClusterRouteDeps {
-  cluster: Pick<
-    ClusterRepository,
-    'deployments' | 'putDeployment' | 'removeDeployment' | 'leader' | 'setState'
-  >;
+  cluster: Pick<ClusterRepository, 'deployments' | 'putDeployment' | 'leader' | 'setState'>;
   directory: Pick<NodeDirectory, 'nodes' | 'fresh' | 'invalidate'>;
   /** This gateway's controller: whether it leads, and with which epoch. */
   controller: { readonly isLeader: boolean; readonly epoch: number | undefined };
@@ -64,7 +61,9 @@ export function clusterRoutes(deps: ClusterRouteDeps): Hono {
     }));
   };
   app.get('/api/cluster/deployments', async (c) => {
-    const body: ClusterDeploymentsResponse = { deployments: await withReplicas(await cluster.deployments()) };
+    // Undeployed models (replicas 0) stay until the controller has released their copies: not listed.
+    const live = (await cluster.deployments()).filter((d) => d.replicas > 0);
+    const body: ClusterDeploymentsResponse = { deployments: await withReplicas(live) };
     return c.json(body);
   });
   app.post('/api/cluster/deployments', async (c) => {
@@ -74,9 +73,11 @@ export function clusterRoutes(deps: ClusterRouteDeps): Hono {
   });
   app.delete('/api/cluster/deployments/:model', async (c) => {
     const model = modelName(c.req.param('model'));
-    if (!(await cluster.removeDeployment(model))) {
+    // Replicas 0: the controller releases the copies it pinned, then removes the row.
+    if (!(await cluster.deployments()).some((d) => d.model === model && d.replicas > 0)) {
       throw new AppError('RESOURCE_NOT_FOUND', `no deployment of '${model}'`);
     }
+    await cluster.putDeployment({ model, replicas: 0 });
     return c.json({ model });
   });
 

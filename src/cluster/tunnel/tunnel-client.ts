@@ -19,6 +19,8 @@ import {
   NODE_ID_HEADER,
   RELAY_SIGNATURE_HEADER,
   RELAY_URL_HEADER,
+  SESSION_WINDOW,
+  STREAM_WINDOW,
   TUNNEL_PATH,
   TUNNEL_PROTOCOL,
 } from './tunnel-protocol.js';
@@ -63,7 +65,7 @@ export class TunnelClient implements AsyncDisposable {
     this.#o = options;
     this.#log = options.log.child({ component: 'tunnel' });
     this.#forwarder = new LocalForwarder(options.target, this.#log);
-    this.#h2 = createServer({ settings: { enablePush: false } });
+    this.#h2 = createServer({ settings: { enablePush: false, initialWindowSize: STREAM_WINDOW } });
     this.#h2.on('stream', (stream, headers) => this.#forwarder.forward(stream, headers));
   }
 
@@ -159,6 +161,7 @@ export class TunnelClient implements AsyncDisposable {
     socket.setKeepAlive(true, this.#o.pingIntervalMs);
     if (head.length > 0) socket.unshift(head);
     this.#h2.once('session', (session: ServerHttp2Session) => {
+      session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
       socket.once('end', () => session.destroy()); // the gateway's end: nothing more will come
       this.#session = session;
       this.#ticket = ticket;

@@ -21,6 +21,8 @@ import {
   h2Transport,
   RELAY_SIGNATURE_HEADER,
   RELAY_URL_HEADER,
+  SESSION_WINDOW,
+  STREAM_WINDOW,
   TUNNEL_PROTOCOL,
 } from './tunnel-protocol.js';
 
@@ -113,8 +115,9 @@ export class TunnelHub implements AsyncDisposable {
     }
     const session = connect('http://corral-node', {
       createConnection: () => h2Transport(socket),
-      settings: { enablePush: false },
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
     });
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
     const tunnel: Tunnel = { nodeId, session, stillValid: offer.stillValid };
     const previous = this.#tunnels.get(nodeId);
     this.#tunnels.set(nodeId, tunnel);

@@ -18,6 +18,13 @@ export const NODE_ID_HEADER = 'x-corral-node-id';
 export const RELAY_URL_HEADER = 'x-corral-relay-url';
 export const RELAY_SIGNATURE_HEADER = 'x-corral-relay-signature';
 
+/**
+ * HTTP/2 flow-control windows of a tunnel. The defaults (64 KiB per stream and per connection) allow one window of
+ * data per round trip, which over a home uplink's latency would cap a relayed response at a few MB/s.
+ */
+export const STREAM_WINDOW = 4 * 1024 * 1024;
+export const SESSION_WINDOW = 16 * 1024 * 1024;
+
 /** A node id as `node-id.ts` makes them (a UUID), or any short token of that alphabet. */
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 

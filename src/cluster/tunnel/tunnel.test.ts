@@ -232,6 +232,16 @@ describe('reverse tunnel', () => {
     expect((await relay(gw.url, '/nowhere')).status).toBe(404);
   });
 
+  it('relays bodies larger than the flow-control windows, both ways', async () => {
+    const node = await nodeListener();
+    const gw = await gateway();
+    await client(gw.url, node.url).start();
+    const big = 'x'.repeat(24 * 1024 * 1024);
+    const res = await relay(gw.url, '/echo', { method: 'POST', body: big });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { body: string }).body.length).toBe(big.length);
+  });
+
   it('streams as the node writes, and a caller that goes away cancels the node request', async () => {
     const node = await nodeListener();
     const gw = await gateway();

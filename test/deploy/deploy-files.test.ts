@@ -133,3 +133,41 @@ describe('deploy/systemd', () => {
     expect(names.filter((n) => !settingEnvs.has(n))).toEqual([]);
   });
 });
+
+describe('Dockerfile', () => {
+  const repo = new URL('../../', import.meta.url).pathname;
+  const dockerfile = read(join(repo, 'Dockerfile'));
+  const pkg = JSON.parse(read(join(repo, 'package.json'))) as {
+    bin: Record<string, string>;
+    files: string[];
+    scripts: Record<string, string>;
+  };
+
+  it('starts the CLI that package.json publishes, on the default port, as a non-root user', () => {
+    const entry = /^ENTRYPOINT \[(.*)\]$/m.exec(dockerfile)?.[1];
+    expect(entry).toContain(`"/opt/corral/${pkg.bin.corral}"`);
+    expect(dockerfile).toMatch(/^CMD \["serve"\]$/m);
+    const port = settings.host.default.split(':').at(-1);
+    expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`CORRAL_HOST=0\\.0\\.0\\.0:${port}`));
+    expect(dockerfile).toMatch(/^USER corral$/m);
+  });
+
+  it('copies every file package.json publishes, and sets only real CORRAL_* settings', () => {
+    for (const path of pkg.files) expect(dockerfile).toContain(`COPY --from=build /src/${path} ./${path}`);
+    expect(pkg.scripts.build).toBeDefined();
+    expect(dockerfile).toContain('RUN npm run build && npm prune --omit=dev');
+    for (const env of dockerfile.match(/CORRAL_[A-Z_]+/g) ?? []) expect(settingEnvs).toContain(env);
+  });
+
+  it('keeps local builds and dependencies out of the build context', () => {
+    const ignored = read(join(repo, '.dockerignore')).split('\n');
+    for (const path of ['node_modules', 'dist', '.git']) expect(ignored).toContain(path);
+  });
+
+  it('is the image the Helm chart names', () => {
+    const values = read(join(CHART, 'values.yaml'));
+    expect(values).toMatch(/repository: corral\b/);
+    expect(values).toContain('Dockerfile');
+  });
+});

@@ -80,7 +80,7 @@ export class ModelStore {
   }
 
   async #changed(): Promise<void> {
-    await Promise.all([...this.#listeners].map((listener) => listener()));
+    await Promise.all([...this.#listeners].map(async (listener) => listener()));
   }
 
   /** Open (creating if needed) the store at `root` and remove temp files left by a crashed process. */

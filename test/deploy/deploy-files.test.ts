@@ -147,7 +147,9 @@ describe('Dockerfile', () => {
     const entry = /^ENTRYPOINT \[(.*)\]$/m.exec(dockerfile)?.[1];
     expect(entry).toContain(`"/opt/corral/${pkg.bin.corral}"`);
     expect(dockerfile).toMatch(/^CMD \["serve"\]$/m);
-    const port = settings.host.default.split(':').at(-1);
+    const port = String(settings.host.default ?? '')
+      .split(':')
+      .at(-1);
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     expect(dockerfile).toMatch(new RegExp(`CORRAL_HOST=0\\.0\\.0\\.0:${port}`));
     expect(dockerfile).toMatch(/^USER corral$/m);

@@ -48,6 +48,9 @@ export interface TunnelClientOptions {
 
 type Attempt = { ok: true } | { ok: false; error: AppError; fatal: boolean };
 
+/** A tunnel open this long counts as a success: the next drop starts the backoff afresh. */
+const STABLE_MS = 10_000;
+
 /** Keeps one tunnel to the cluster open until {@link TunnelClient.close}. */
 export class TunnelClient implements AsyncDisposable {
   readonly #o: TunnelClientOptions;
@@ -58,7 +61,11 @@ export class TunnelClient implements AsyncDisposable {
   #ticket: RelayTicket | undefined;
   #pending: ClientRequest | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #failures = 0;
+  /** Dials in a row that failed, or opened tunnels that dropped soon after: the backoff's exponent. */
+  #attempts = 0;
+  /** Whether the current outage was logged (once per outage). */
+  #outage = false;
+  #openedAt = 0;
   #closed = false;
 
   constructor(options: TunnelClientOptions) {
@@ -98,10 +105,15 @@ export class TunnelClient implements AsyncDisposable {
     clearTimeout(this.#timer);
     this.#pending?.destroy();
     const session = this.#session;
-    this.#forwarder.close();
-    if (session === undefined || session.destroyed) return Promise.resolve();
+    if (session === undefined || session.destroyed) {
+      this.#forwarder.close();
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
-      session.once('close', () => resolve());
+      session.once('close', () => {
+        this.#forwarder.close();
+        resolve();
+      });
       session.close(); // streams in flight finish; the node drained its requests before this
       setTimeout(() => session.destroy(), 1000).unref();
     });
@@ -174,7 +186,8 @@ export class TunnelClient implements AsyncDisposable {
       session.once('close', () => this.#dropped(session));
     });
     this.#h2.emit('connection', h2Transport(socket));
-    this.#failures = 0;
+    this.#outage = false;
+    this.#openedAt = Date.now();
     this.#log.info({ gateway: this.#o.joinUrl, relay: ticket.url }, 'cluster tunnel open');
     this.#o.onOpen?.();
   }
@@ -184,15 +197,18 @@ export class TunnelClient implements AsyncDisposable {
     this.#session = undefined;
     if (this.#closed) return;
     this.#log.warn({ gateway: this.#o.joinUrl }, 'cluster tunnel closed, reconnecting');
+    // A tunnel that keeps dropping right after it opens backs off like one that cannot open at all.
+    this.#attempts = Date.now() - this.#openedAt < STABLE_MS ? this.#attempts + 1 : 0;
     this.#schedule();
   }
 
   #failed(error: AppError): void {
-    if (this.#failures === 0) {
+    if (!this.#outage) {
       const level = error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN' ? 'error' : 'warn';
       this.#log[level]({ err: error }, 'cluster tunnel failed, retrying');
     }
-    this.#failures++;
+    this.#outage = true;
+    this.#attempts++;
     this.#schedule();
   }
 
@@ -200,7 +216,7 @@ export class TunnelClient implements AsyncDisposable {
     if (this.#closed) return;
     const min = this.#o.minBackoffMs ?? 250;
     const max = this.#o.maxBackoffMs ?? 30_000;
-    const base = Math.min(max, min * 2 ** Math.min(this.#failures, 20));
+    const base = Math.min(max, min * 2 ** Math.min(this.#attempts, 20));
     const delay = base * (0.8 + Math.random() * 0.4); // jitter: nodes cut off together do not return in step
     this.#timer = setTimeout(() => {
       void this.#attempt().then((outcome) => {

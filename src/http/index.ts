@@ -5,7 +5,7 @@ export { createAppBase, type AppBaseDeps } from './app-base.js';
 export { consoleRoutes, type ConsoleRouteDeps } from './console/console-routes.js';
 export { CONSOLE_DIR } from './console/console-dir.js';
 export { accountRoutes } from './admin/account-routes.js';
-export { keyInfo } from './admin/account-wire.js';
+export { keyInfo, keyLifetime } from './admin/account-wire.js';
 export { clientIp, principalOf } from './auth-context.js';
 export { dialectOf, errorBody, toAppError, type Dialect } from './errors.js';
 export { parseBody } from './parse-body.js';

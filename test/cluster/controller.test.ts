@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterLeaderResponse } from '../../src/api/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
 import { runCorral } from '../helpers/cli-io.js';
-import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import {
+  createAdminKey,
+  createModelOn,
+  spawnGateway,
+  spawnNode,
+  killAll,
+} from '../helpers/cluster-processes.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 
@@ -59,12 +65,7 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of [...gateways, ...nodes.values()]) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll([...gateways, ...nodes.values()]);
     await opened?.cleanup();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }, 30_000);

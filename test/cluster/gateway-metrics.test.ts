@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelPath } from '../fixtures/index.js';
-import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import {
+  createAdminKey,
+  createModelOn,
+  spawnGateway,
+  spawnNode,
+  killAll,
+} from '../helpers/cluster-processes.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 
@@ -62,12 +68,7 @@ describe.skipIf(!postgres.available)('cluster: gateway and node metrics', () => 
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of [gateway, node]) {
-      if (p !== undefined && p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll([gateway, node]);
     await opened?.cleanup();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }, 30_000);

@@ -11,7 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelPath } from '../fixtures/index.js';
-import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import {
+  createAdminKey,
+  createModelOn,
+  spawnGateway,
+  spawnNode,
+  killAll,
+} from '../helpers/cluster-processes.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
@@ -110,13 +116,7 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of [...gateways, ...nodes.map((n) => n.proc)]) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGCONT');
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll([...gateways, ...nodes.map((n) => n.proc)]);
     await registry?.close();
     await opened?.cleanup();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

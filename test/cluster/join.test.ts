@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyModelPath } from '../fixtures/index.js';
 import { runCorral } from '../helpers/cli-io.js';
-import { createAdminKey, createModelOn, spawnGateway } from '../helpers/cluster-processes.js';
+import { createAdminKey, createModelOn, spawnGateway, killAll } from '../helpers/cluster-processes.js';
 import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 
@@ -102,12 +102,7 @@ describe.skipIf(!postgres.available)('cluster: a node joins through a gateway (b
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll(procs);
     await opened?.cleanup();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }, 30_000);

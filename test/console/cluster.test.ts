@@ -13,7 +13,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleFeatures } from '../../src/api/index.js';
 import { tinyModelPath } from '../fixtures/index.js';
-import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../helpers/cluster-processes.js';
+import {
+  createAdminKey,
+  createModelOn,
+  spawnGateway,
+  spawnNode,
+  killAll,
+} from '../helpers/cluster-processes.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testDatabases, type OpenedTestDatabase } from '../helpers/test-databases.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -81,12 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const p of [gateway, ...nodes.values()]) {
-    if (p !== undefined && p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  }
+  await killAll([gateway, ...nodes.values()]);
   await opened?.cleanup();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }, 30_000);

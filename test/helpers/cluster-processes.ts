@@ -77,3 +77,14 @@ export async function createModelOn(node: ServerProcess, model: string, path: st
   });
   if (res.status !== 200) throw new Error(`create ${model} on ${node.url} failed: ${await res.text()}`);
 }
+
+/** Kills whatever of `procs` still runs (resumed first, in case a test stopped it) and waits for each to exit. */
+export async function killAll(procs: ReadonlyArray<ServerProcess | undefined>): Promise<void> {
+  for (const p of procs) {
+    if (p !== undefined && p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGCONT');
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+}

@@ -1,46 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ListedClusterNode, NodeReport } from '../../db/index.js';
+import { listedNode, loadedModel } from '../../../test/helpers/listed-node.js';
 import { planPlacement } from './plan-placement.js';
 
 const STALE = 1500;
 
-function node(
+const node = (
   name: string,
   report: Partial<NodeReport> = {},
   o: { state?: ListedClusterNode['state']; ageMs?: number } = {},
-): ListedClusterNode {
-  const state = o.state ?? 'ready';
-  const ageMs = o.ageMs ?? 0;
-  return {
-    id: name,
-    name,
-    url: `http://${name}`,
-    state,
-    ready: state === 'ready' && ageMs < STALE,
-    ageMs,
-    epoch: 1,
-    joinedAt: new Date(0),
-    lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: [],
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 1e12,
-      freeVramBytes: null,
-      ...report,
-    },
-  };
-}
+): ListedClusterNode => listedNode(name, { freeMemoryBytes: 1e12, ...report }, { ...o, staleAfterMs: STALE });
 
-const loaded = (name: string, sizeBytes = 100) => ({
-  name,
-  modelKey: 'sha256:x',
-  sizeBytes,
-  vramBytes: 0,
-  activeRequests: 0,
-  expiresAt: null,
-});
+const loaded = (name: string, sizeBytes = 100) => loadedModel(name, sizeBytes);
 
 const plan = (nodes: ListedClusterNode[], replicas = 2, pending = new Set<string>()) =>
   planPlacement({
@@ -116,7 +87,7 @@ describe('planPlacement', () => {
 describe('planPlacement releases', () => {
   const releases = (p: ReturnType<typeof planPlacement>) =>
     p.actions.filter((a) => a.kind === 'release').map((a) => a.nodeName);
-  const unpinned = { ...loaded('tiny:latest'), expiresAt: '2026-11-23T18:00:00.000Z' };
+  const unpinned = loadedModel('tiny:latest', 100, '2026-11-23T18:00:00.000Z');
 
   it('releases pinned copies beyond the replicas, busiest first, and never copies loaded by requests', () => {
     const nodes = [

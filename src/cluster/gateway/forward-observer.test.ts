@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.js';
-import type { ListedClusterNode } from '../../db/index.js';
+import { listedNode } from '../../../test/helpers/listed-node.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { AttemptOutcome } from './forward-observer.js';
 import { NodeDirectory } from './node-directory.js';
@@ -39,32 +39,12 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
 });
 
-function node(id: string, url: string): ListedClusterNode {
-  return {
-    id,
-    name: id,
-    url,
-    state: 'ready',
-    ready: true,
-    ageMs: 0,
-    epoch: 1,
-    joinedAt: new Date(0),
-    lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: ['tiny:latest'],
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 0,
-      freeVramBytes: null,
-    },
-  };
-}
-
 /** Forwards one request over the named nodes (tried in this order) and returns the reports. */
 async function reports(names: string[]): Promise<Array<[string, AttemptOutcome, boolean]>> {
   const seen: Array<[string, AttemptOutcome, boolean]> = [];
-  const nodes = names.map((n, i) => node(`${i}-${n}`, urls[n]!));
+  const nodes = names.map((n, i) =>
+    listedNode(`${i}-${n}`, { storedModels: ['tiny:latest'] }, { url: urls[n]! }),
+  );
   const router = new NodeRouter({
     directory: new NodeDirectory({ cluster: { list: () => Promise.resolve(nodes) }, staleAfterMs: 1000 }),
     breaker: new CircuitBreaker(),

@@ -18,8 +18,7 @@ import {
 import type { Accounts } from '../../auth/index.js';
 import { AppError } from '../../core/index.js';
 import type { ClusterRepository } from '../../db/index.js';
-import { keyInfo, parseBody } from '../../http/index.js';
-import { parseDuration } from '../../lib/index.js';
+import { keyInfo, keyLifetime, parseBody } from '../../http/index.js';
 import { isRelayUrl, relayTicketValid, type RelayTicket } from '../relay-auth.js';
 import type { NodeDirectory } from './node-directory.js';
 
@@ -30,15 +29,6 @@ export interface JoinRouteDeps {
   /** The cluster secret relay tickets are signed with. */
   secret: string;
   accounts: Pick<Accounts, 'createKey'>;
-}
-
-function lifetime(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    throw new AppError('INVALID_REQUEST', `expires_in: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 export function joinRoutes(deps: JoinRouteDeps): Hono {
@@ -99,7 +89,7 @@ export function joinRoutes(deps: JoinRouteDeps): Hono {
     const issued = await deps.accounts.createKey({
       name: req.name,
       role: 'node',
-      expiresInMs: lifetime(req.expires_in),
+      expiresInMs: keyLifetime(req.expires_in),
     });
     return c.json({ ...keyInfo(issued.key, null), key: issued.token }, 201);
   });

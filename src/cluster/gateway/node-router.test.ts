@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.js';
-import type { ListedClusterNode } from '../../db/index.js';
+import { listedNode } from '../../../test/helpers/listed-node.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { NodeDirectory } from './node-directory.js';
 import { NodeRouter } from './node-router.js';
@@ -33,28 +33,6 @@ async function deadUrl(): Promise<string> {
   return url;
 }
 
-function listed(name: string, url: string): ListedClusterNode {
-  return {
-    id: name,
-    name,
-    url,
-    state: 'ready',
-    ready: true,
-    ageMs: 0,
-    epoch: 1,
-    joinedAt: new Date(0),
-    lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: ['tiny:latest'],
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 0,
-      freeVramBytes: null,
-    },
-  };
-}
-
 const urls: Record<string, string> = {};
 beforeAll(async () => {
   urls.dead = await deadUrl();
@@ -74,7 +52,9 @@ afterAll(async () => {
 
 /** A router over the named nodes, ranked in the given order (names sort: prefix them). */
 function router(names: string[], breaker = new CircuitBreaker(), pullOnDemand = false) {
-  const nodes = names.map((n, i) => listed(`${i}-${n}`, urls[n]!));
+  const nodes = names.map((n, i) =>
+    listedNode(`${i}-${n}`, { storedModels: ['tiny:latest'] }, { url: urls[n]! }),
+  );
   const directory = new NodeDirectory({
     cluster: { list: () => Promise.resolve(nodes) },
     staleAfterMs: 1000,
@@ -130,7 +110,7 @@ describe('NodeRouter', () => {
   });
 
   it('looks again before a 404: a model that appeared on a node since the cached listing is routed at once', async () => {
-    const node = listed('0-ok1', urls.ok1!);
+    const node = listedNode('0-ok1', { storedModels: ['tiny:latest'] }, { url: urls.ok1! });
     let queries = 0;
     const directory = new NodeDirectory({
       cluster: {

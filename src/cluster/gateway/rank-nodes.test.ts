@@ -1,38 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ListedClusterNode, NodeReport } from '../../db/index.js';
+import { listedNode, loadedModel } from '../../../test/helpers/listed-node.js';
 import { normalizeModelName, rankNodes } from './rank-nodes.js';
 
-function node(name: string, report: Partial<NodeReport>, ready = true): ListedClusterNode {
-  return {
-    id: name,
-    name,
-    url: `http://${name}`,
-    state: 'ready',
-    ready,
-    ageMs: 0,
-    epoch: 1,
-    joinedAt: new Date(0),
-    lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: [],
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 0,
-      freeVramBytes: null,
-      ...report,
-    },
-  };
-}
-
-const warm = (name: string) => ({
-  name,
-  modelKey: 'sha256:x',
-  sizeBytes: 1,
-  vramBytes: 0,
-  activeRequests: 0,
-  expiresAt: null,
+const node = (name: string, report: Partial<NodeReport>, ready = true): ListedClusterNode => ({
+  ...listedNode(name, report),
+  ready,
 });
+
+const warm = (name: string) => loadedModel(name);
 
 describe('normalizeModelName', () => {
   it.each([

@@ -1,6 +1,8 @@
 /** Database records → wire shapes of `api/admin.ts` (secrets and hashes never leave). */
 import type { AuditEntryInfo, KeyInfo, UserInfo } from '../../api/index.js';
+import { AppError } from '../../core/index.js';
 import type { ApiKeyRecord, AuditEvent, UserRecord } from '../../db/index.js';
+import { parseDuration } from '../../lib/index.js';
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -43,4 +45,14 @@ export function auditInfo(e: AuditEvent): AuditEntryInfo {
     ip: e.ip,
     details: e.details,
   };
+}
+
+/** A key's `expires_in` (`720h`) in ms; absent: never expires. */
+export function keyLifetime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new AppError('INVALID_REQUEST', `expires_in: ${(err as Error).message}`, { cause: err });
+  }
 }

@@ -1,20 +1,9 @@
 /** `/api/keys`: list, create (the secret is in this one answer) and revoke API keys. Admin only. */
 import { Hono } from 'hono';
 import { createKeyRequestSchema } from '../../api/index.js';
-import { AppError } from '../../core/index.js';
-import { parseDuration } from '../../lib/index.js';
 import type { AppDeps } from '../app-deps.js';
 import { parseBody } from '../parse-body.js';
-import { keyInfo } from './account-wire.js';
-
-function lifetime(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    throw new AppError('INVALID_REQUEST', `expires_in: ${(err as Error).message}`, { cause: err });
-  }
-}
+import { keyInfo, keyLifetime } from './account-wire.js';
 
 export function keysRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
   const app = new Hono();
@@ -35,7 +24,7 @@ export function keysRoutes({ auth }: Pick<AppDeps, 'auth'>): Hono {
       name: req.name,
       role: req.role,
       userId: owner?.id ?? null,
-      expiresInMs: lifetime(req.expires_in),
+      expiresInMs: keyLifetime(req.expires_in),
       rateLimitPerMinute: req.rate_limit ?? null,
       maxConcurrent: req.max_concurrent ?? null,
     });

@@ -68,6 +68,20 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     ).nodes;
   };
   const node = (name: string) => nodes.find((n) => n.name === name)!;
+  /** Attempts on `nodeName` that both gateways retried elsewhere (`corral_gateway_forwarded_requests_total`). */
+  const retriedOn = async (nodeName: string) => {
+    let total = 0;
+    for (const gw of gateways) {
+      const text = await (await fetch(`${gw.url}/metrics`, { headers: auth() })).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(`corral_gateway_forwarded_requests_total{node="${nodeName}",outcome="retried"}`),
+        );
+      total += line === undefined ? 0 : Number(line.split(' ').at(-1));
+    }
+    return total;
+  };
   const loaded = async (n: Node) =>
     ((await (await fetch(`${n.proc.url}/api/ps`)).json()) as { models: Array<{ name: string }> }).models.map(
       (m) => m.name,
@@ -281,8 +295,20 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
       if (next.done) break;
       text += next.value;
     }
+    // Frozen first: requests sent now that land on the victim wait there without an answer (a node answers only
+    // once it has the first line), as requests do while a model loads. Its SIGKILL must lose none of them.
+    victim.proc.child.kill('SIGSTOP');
+    const retriedBefore = await retriedOn(victim.name);
+    const waiting = Array.from({ length: 8 }, (_, i) => generate(gateways[i % 2]!.url));
+    await new Promise((r) => setTimeout(r, 300));
     victim.proc.child.kill('SIGKILL');
     await victim.proc.exited;
+    for (const r of await Promise.all(waiting)) {
+      expect(r.status, await r.clone().text()).toBe(200);
+      expect(r.headers.get('x-corral-node')).toBe(survivor.name);
+    }
+    // Some of them had gone to the victim: the gateways retried them on the survivor.
+    expect((await retriedOn(victim.name)) - retriedBefore).toBeGreaterThan(0);
     const started = Date.now();
     for (;;) {
       const next = await reader.read();

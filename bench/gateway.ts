@@ -6,7 +6,7 @@
  *                            [--gateway-auth on|off]
  *
  * Starts a throwaway PostgreSQL, one node (`corral serve`, CORRAL_ROLE=node, auth off as docs/cluster.md
- * deploys it) with a tiny model that never stops before `num_predict`, and one gateway (`corral gateway`, auth on
+ * deploys it; both processes from the built dist/, as `npm start` runs) with a tiny model that never stops before `num_predict`, and one gateway (`corral gateway`, auth on
  * with an admin key, as it would face clients). The model is loaded first so no request pays for a load.
  * Every measurement alternates direct, bare proxy, gateway, direct… so drift on the machine hits all alike. The
  * bare proxy (`bench/helpers/bare-proxy.ts`, a plain `node:http` pass-through process) shows what any extra
@@ -30,7 +30,7 @@ import { processCpuMs } from './helpers/cpu-time.js';
 import { tinyModelPath } from '../test/fixtures/index.js';
 import { findPostgresBinaries, startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../test/helpers/cluster-processes.js';
-import type { ServerProcess } from '../test/helpers/server-process.js';
+import { useBuiltServer, type ServerProcess } from '../test/helpers/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -127,6 +127,8 @@ async function main(): Promise<void> {
   const procs: ServerProcess[] = [];
   let bare: ChildProcess | undefined;
   try {
+    // The node and the gateway run what `npm start` runs: the built dist/ under plain Node, not tsx.
+    useBuiltServer();
     pg = await startPostgres(found.bindir);
     const adminKey = await createAdminKey(pg.url, 'bench');
 

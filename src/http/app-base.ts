@@ -44,13 +44,24 @@ export function createAppBase(deps: AppBaseDeps): Hono {
   app.use(requestLog(log));
   app.use(hostCheck({ listenHostname: config.host.hostname, allowedHosts: [config.host.hostname] }));
   app.use(corsOrigins(config.origins));
+  const tooLarge = () =>
+    new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${config.maxBodySize} bytes`);
   const limit = bodyLimit({
     maxSize: config.maxBodySize,
     onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${config.maxBodySize} bytes`);
+      throw tooLarge();
     },
   });
-  app.use(except('/api/blobs/*', limit));
+  // A declared length is checked without touching the body (Hono's middleware builds the full WHATWG request to
+  // look); a body without one (chunked) is counted by Hono's middleware as it arrives.
+  app.use(
+    except('/api/blobs/*', async (c, next) => {
+      const length = c.req.header('content-length');
+      if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limit(c, next);
+      if (Number.parseInt(length, 10) > config.maxBodySize) throw tooLarge();
+      await next();
+    }),
+  );
   // nosniff, no framing, no referrer, a same-origin CSP for the console (no HSTS: TLS is the proxy's call).
   app.use(
     secureHeaders({

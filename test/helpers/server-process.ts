@@ -1,8 +1,23 @@
-/** Runs `corral serve` as a real child process (from the TypeScript sources), for crash and signal tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Runs `corral serve` as a real child process, for crash and signal tests: from the TypeScript sources (through
+ * tsx), or from the built `dist/` after {@link useBuiltServer} — what `npm start` runs, for the benchmarks.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+let entry = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
+
+/** Later processes run the built CLI (`dist/cli/main.js`, built first when stale) with plain Node. */
+export function useBuiltServer(): void {
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../scripts/build-if-needed.mjs', import.meta.url))],
+    {
+      stdio: 'inherit',
+    },
+  );
+  entry = [fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))];
+}
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -21,7 +36,7 @@ export async function spawnServer(
   command: 'serve' | 'gateway' = 'serve',
   args: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, ...args], {
+  const child = spawn(process.execPath, [...entry, command, ...args], {
     env: { ...process.env, CORRAL_HOST: '127.0.0.1:0', CORRAL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

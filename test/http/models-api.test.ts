@@ -169,6 +169,22 @@ describe('bad input gets a clear error, never a 500', () => {
   it('refuses bodies over the limit with 413', async () => {
     const res = await t.json('POST', '/api/show', { model: 'x', pad: 'x'.repeat(100_000) });
     expect(res.status).toBe(413);
+    // A declared length over the limit is refused from the header alone, one within it goes on to the route.
+    const body = JSON.stringify({ model: 'x', pad: 'x'.repeat(100_000) });
+    const declared = await t.app.request('/api/show', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+      body,
+    });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toMatch(/larger than/);
+    const small = JSON.stringify({ model: 'nope' });
+    const fits = await t.app.request('/api/show', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(small.length) },
+      body: small,
+    });
+    expect(fits.status).toBe(404);
   });
 
   it('refuses foreign Host headers while bound to loopback (DNS rebinding)', async () => {

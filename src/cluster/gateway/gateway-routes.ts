@@ -2,6 +2,7 @@
  * The gateway's own routes: inference proxied to nodes (the body is read once, its `model` picks the node), the
  * model listings as the union over ready nodes, the cluster's node table, and the probes.
  */
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { AppError, type Logger } from '../../core/index.js';
 import type { Database, ListedClusterNode } from '../../db/index.js';
@@ -21,6 +22,8 @@ export interface GatewayRouteDeps {
   log: Logger;
   /** Sent to nodes reached through a gateway's relay (nodes behind NAT). */
   clusterSecret?: string;
+  /** The largest request body accepted (`CORRAL_MAX_BODY_SIZE`). */
+  maxBodySize: number;
 }
 
 /**
@@ -58,8 +61,31 @@ function sessionOf(c: Context, fields: Record<string, unknown>): string | undefi
   return undefined;
 }
 
-async function modelOf(c: Context): Promise<{ body: string; model: string; session: string | undefined }> {
-  const body = await c.req.text();
+/**
+ * The request body as text, read straight from the socket (`c.env.incoming`) with the body limit enforced here:
+ * a WHATWG body stream per request was a share of what the gateway added to the first token. When something has
+ * read the body already (the audit of a route with a body target), Hono's cached copy is used.
+ */
+async function bodyText(c: Context, maxBytes: number): Promise<string> {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (incoming === undefined || incoming.readableDidRead) return c.req.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function modelOf(
+  c: Context,
+  maxBodySize: number,
+): Promise<{ body: string; model: string; session: string | undefined }> {
+  const body = await bodyText(c, maxBodySize);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -82,7 +108,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
 
   for (const path of [...PROXIED_ROUTES, '/api/pull']) {
     app.post(path, async (c) => {
-      const { body, model, session } = await modelOf(c);
+      const { body, model, session } = await modelOf(c, deps.maxBodySize);
       const url = new URL(c.req.url);
       const answer = await router.forward({
         path: `${path}${url.search}`,
@@ -105,7 +131,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
     path: string,
     holds: (node: ListedClusterNode, model: string) => boolean,
   ) => {
-    const { body, model } = await modelOf(c);
+    const { body, model } = await modelOf(c, deps.maxBodySize);
     const nodes = (await directory.fresh()).filter((n) => n.ready && holds(n, model));
     if (nodes.length === 0) {
       throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);

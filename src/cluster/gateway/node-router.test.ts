@@ -75,7 +75,7 @@ describe('NodeRouter', () => {
     const res = await send(r);
     expect(res.status).toBe(200);
     expect(JSON.parse(await text(res.body))).toEqual({ node: 'ok1' });
-    expect(res.headers.get('x-corral-node')).toBe('2-ok1');
+    expect(res.headers['x-corral-node']).toBe('2-ok1');
     breaker.failed(ids[0]!);
     expect(breaker.state(ids[0]!)).toBe('open'); // second consecutive failure
   });
@@ -143,7 +143,7 @@ describe('NodeRouter', () => {
     const answers = await Promise.all([send(r, 'other'), send(r, 'other')]);
     for (const a of answers) {
       expect(a.status).toBe(200);
-      expect(a.headers.get('x-corral-node')).toBe('0-ok1');
+      expect(a.headers['x-corral-node']).toBe('0-ok1');
     }
     expect((hits.ok1 ?? 0) - before).toBe(3); // one pull, two requests
 

@@ -11,6 +11,7 @@ import type { ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { nodeAgent, postToNode, replyText, type NodeReply } from './post-to-node.js';
 import { normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
@@ -52,20 +53,23 @@ export interface ForwardRequest {
 /** What the gateway answers its caller: a node's status, headers and body, or a node's refusal. */
 export interface RoutedAnswer {
   status: number;
-  /** Hop-by-hop headers removed; `x-corral-node` names the node that answered. */
-  headers: Headers;
+  /** Lower-case names, hop-by-hop ones removed; `x-corral-node` names the node that answered. */
+  headers: AnswerHeaders;
   body: Readable;
 }
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the guard may change. */
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
 
+/** Response headers by lower-case name (plain data: the hot path builds no `Headers` objects). */
+export type AnswerHeaders = Record<string, string | string[]>;
+
 /** A node's headers without the hop-by-hop ones. */
-function answerHeaders(from: Headers): Headers {
-  const headers = new Headers();
-  from.forEach((value, key) => {
-    if (!HOP.has(key)) headers.set(key, value);
-  });
+function answerHeaders(from: IncomingHttpHeaders): AnswerHeaders {
+  const headers: AnswerHeaders = {};
+  for (const [key, value] of Object.entries(from)) {
+    if (value !== undefined && !HOP.has(key)) headers[key] = value;
+  }
   return headers;
 }
 
@@ -146,7 +150,7 @@ export class NodeRouter {
       signal: new AbortController().signal,
     });
     const text = await replyText(answer.body);
-    const puller = targets.find((t) => t.node.name === answer.headers.get('x-corral-node'));
+    const puller = targets.find((t) => t.node.name === answer.headers['x-corral-node']);
     if (answer.status === 200 && puller !== undefined) return [{ ...puller, warm: false }];
     const why = `pulling "${model}" on demand failed: ${errorOf(text)}`;
     if (answer.status === 404) throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found (${why})`);
@@ -157,7 +161,7 @@ export class NodeRouter {
   /** Tries `candidates` in order (at most `attempts`, skipping open circuits) until one answers. */
   async #attempt(candidates: readonly RankedNode[], req: ForwardRequest): Promise<RoutedAnswer> {
     let attempts = this.#o.attempts ?? 3;
-    let last: { status: number; headers: Headers; body: string } | undefined;
+    let last: { status: number; headers: IncomingHttpHeaders; body: string } | undefined;
     const failures: string[] = [];
     // The last failed or busy attempt: `retried` once another one starts, else reported as itself at the end.
     let unsettled: Parameters<ForwardObserver['attempt']> | undefined;
@@ -189,7 +193,7 @@ export class NodeRouter {
     if (unsettled) this.#o.observer?.attempt(...unsettled);
     if (last !== undefined) {
       const headers = answerHeaders(last.headers);
-      headers.set('content-length', String(Buffer.byteLength(last.body)));
+      headers['content-length'] = String(Buffer.byteLength(last.body));
       return { status: last.status, headers, body: Readable.from([Buffer.from(last.body)]) };
     }
     throw new AppError(
@@ -205,7 +209,7 @@ export class NodeRouter {
     req: ForwardRequest,
   ): Promise<
     | { kind: 'response'; answer: RoutedAnswer }
-    | { kind: 'refused'; answer: { status: number; headers: Headers; body: string } }
+    | { kind: 'refused'; answer: { status: number; headers: IncomingHttpHeaders; body: string } }
     | { kind: 'failed'; reason: string }
   > {
     const breaker = this.#o.breaker;
@@ -256,10 +260,10 @@ export class NodeRouter {
     }
     breaker.succeeded(node.id);
     const headers = answerHeaders(res.headers);
-    headers.set('x-corral-node', node.name);
+    headers['x-corral-node'] = node.name;
     const body = guardStream(
       res.body,
-      streamFormat(res.headers.get('content-type'), req.path),
+      streamFormat(res.headers['content-type'] ?? null, req.path),
       (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
       (outcome) => {
         uncount();

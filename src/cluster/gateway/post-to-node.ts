@@ -5,14 +5,14 @@
  * most of the time the gateway added to the first token. Failures keep fetch's shape (an error whose
  * `cause.code` names the socket error) so callers tell them apart the same way.
  */
-import { Agent, type IncomingMessage, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import type { Readable } from 'node:stream';
 import { nodeCallHeaders } from '../relay-auth.js';
 
-/** A node's answer: status, headers (as received) and the body still arriving. */
+/** A node's answer: status, headers (as `node:http` parsed them: lower-case names) and the body still arriving. */
 export interface NodeReply {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   body: IncomingMessage;
 }
 
@@ -39,12 +39,7 @@ export function postToNode(
           'content-length': String(payload.length),
         },
       },
-      (res) => {
-        const answer = new Headers();
-        const raw = res.rawHeaders;
-        for (let i = 0; i + 1 < raw.length; i += 2) answer.append(raw[i]!, raw[i + 1]!);
-        resolve({ status: res.statusCode ?? 502, headers: answer, body: res });
-      },
+      (res) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res }),
     );
     req.once('error', (err) => reject(new Error('fetch failed', { cause: err })));
     req.end(payload);

@@ -9,7 +9,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Logger } from '../../core/index.js';
 import type { RoutedAnswer } from './node-router.js';
 
@@ -19,21 +19,34 @@ const ALREADY_SENT = 'x-hono-already-sent';
 export function sendAnswer(c: Context, answer: RoutedAnswer, log: Logger): Response {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
   if (outgoing === undefined) {
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(answer.headers)) {
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
+    }
     return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, {
       status: answer.status,
-      headers: answer.headers,
+      headers,
     });
   }
+  // Only a browser's request (one with an Origin) has middleware headers to keep: the CORS ones.
   const headers: OutgoingHttpHeaders = {};
-  c.res.headers.forEach((value, key) => {
-    if (key !== 'content-type') headers[key] = value;
-  });
-  answer.headers.forEach((value, key) => (headers[key] = value));
+  if (c.req.header('origin') !== undefined) {
+    c.res.headers.forEach((value, key) => {
+      if (key !== 'content-type') headers[key] = value;
+    });
+  }
+  Object.assign(headers, answer.headers);
   // Not flushed on their own: the headers leave with the first chunk, in one write.
   outgoing.writeHead(answer.status, headers);
-  pipeline(answer.body, outgoing, (err) => {
-    // The caller went away (or its socket failed): the guard has already let go of the node's answer.
-    if (err) log.debug({ err, path: c.req.path }, 'caller left before the answer ended');
+  // `pipe`, not `pipeline`: no abort controller per answer. A caller that goes away closes `outgoing` before it
+  // finishes; the node's answer is then let go (the guard reports it cancelled and abandons the node request).
+  answer.body.pipe(outgoing);
+  // A plain JSON answer that breaks cannot be repaired (the guard fails it): the caller's connection is cut.
+  answer.body.once('error', (err) => outgoing.destroy(err));
+  outgoing.once('close', () => {
+    if (outgoing.writableFinished) return;
+    log.debug({ path: c.req.path }, 'caller left before the answer ended');
+    answer.body.destroy();
   });
   return new Response(null, { status: answer.status, headers: { [ALREADY_SENT]: 'true' } });
 }

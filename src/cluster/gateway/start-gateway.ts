@@ -124,7 +124,18 @@ export async function startGateway(
     intervalMs: options.controllerIntervalMs,
     clusterSecret,
   });
-  app.route('/', gatewayRoutes({ db, directory, router, breaker, log: httpLog, clusterSecret }));
+  app.route(
+    '/',
+    gatewayRoutes({
+      db,
+      directory,
+      router,
+      breaker,
+      log: httpLog,
+      clusterSecret,
+      maxBodySize: config.maxBodySize,
+    }),
+  );
   const tunnels = mountTunnels({
     app,
     cluster: db.cluster,

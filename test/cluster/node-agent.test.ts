@@ -213,7 +213,9 @@ describe.skipIf(skipOutage)('node agent through a PostgreSQL outage', () => {
     });
     try {
       await agent.start();
-      await expect.poll(async () => (await find(db, n.id))?.report.queueDepth ?? 0).toBeGreaterThan(2);
+      await expect
+        .poll(async () => (await find(db, n.id))?.report.queueDepth ?? 0, { timeout: 10_000 })
+        .toBeGreaterThan(2);
 
       server.pause();
       const before = counter.calls();

@@ -53,7 +53,7 @@ describe.skipIf(!available)('web console (auth off)', () => {
     await page.goto('/');
     await page.waitForURL('**/models');
     const row = page.locator('tr[data-model="tiny:latest"]');
-    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
     expect(await row.locator('td').nth(1).textContent()).toBe('llama');
     await screenshot(page, 'models');
     await row.getByRole('button', { name: 'tiny:latest', exact: true }).click();
@@ -202,7 +202,9 @@ describe.skipIf(!available)('web console (auth off)', () => {
 
     await row.getByRole('link', { name: 'Chat' }).click();
     await page.waitForURL('**/playground?model=profile%3Abrief');
-    await expect.poll(() => page.locator('select[name="model-0"]').inputValue()).toBe('profile:brief');
+    await expect
+      .poll(() => page.locator('select[name="model-0"]').inputValue(), { timeout: 10_000 })
+      .toBe('profile:brief');
     await page.getByLabel('Message').fill('Hi');
     await page.getByLabel('Message').press('Enter');
     const stats = page.getByTestId('stats');

@@ -143,7 +143,9 @@ describe.skipIf(!available)('web console fine-tuning', () => {
     expect(await row.locator('[data-state]').textContent()).toBe('failed');
     expect(await row.locator('td').nth(3).textContent()).toBe('6 / 6');
     expect(await row.locator('td').nth(4).textContent()).toBe('1.9');
-    await expect.poll(() => details.getByTestId('job-log').textContent()).toContain('trainer started');
+    await expect
+      .poll(() => details.getByTestId('job-log').textContent(), { timeout: 10_000 })
+      .toContain('trainer started');
 
     // Empty fields were left out: the server's defaults apply.
     const { jobs } = await api.finetuneJobs();
@@ -166,7 +168,7 @@ describe.skipIf(!available)('web console fine-tuning', () => {
 
     // The URL names the job: a reload shows it again (from the finished job's snapshot).
     await page.reload();
-    await expect.poll(() => page.getByTestId('job-state').textContent()).toBe('failed');
+    await expect.poll(() => page.getByTestId('job-state').textContent(), { timeout: 10_000 }).toBe('failed');
     await page.getByTestId('job-log').waitFor();
   });
 
@@ -219,7 +221,7 @@ describe.skipIf(!available)('web console fine-tuning', () => {
 
     await details.getByRole('link', { name: 'Compare in playground' }).click();
     await page.waitForURL('**/playground?model=tiny%3Alatest&compare=tiny-tuned%3Alatest');
-    await expect.poll(() => page.getByLabel('Model A').inputValue()).toBe('tiny:latest');
+    await expect.poll(() => page.getByLabel('Model A').inputValue(), { timeout: 10_000 }).toBe('tiny:latest');
     expect(await page.getByLabel('Model B').inputValue()).toBe('tiny-tuned:latest');
     expect(await page.getByLabel('Compare two models').isChecked()).toBe(true);
     expect(errors).toEqual([]);

@@ -74,7 +74,7 @@ describe('request queue', () => {
     for (let r = await reader.read(); !r.done; r = await reader.read())
       text += new TextDecoder().decode(r.value);
     expect(text.trim().split('\n').at(-1)).toMatch(/"error":"the request was cancelled by ops"/);
-    await expect.poll(async () => (await queue()).requests).toEqual([]);
+    await expect.poll(async () => (await queue()).requests, { timeout: 10_000 }).toEqual([]);
     expect((await t.json('DELETE', `/api/requests/${first!.id}`, undefined, operator)).status).toBe(404);
 
     const audit = await t.db.audit.query({ action: 'request.cancel' });

@@ -14,7 +14,7 @@
  * two models at once each ≥ 80% of alone; 4 streams ≥ 2× single-stream aggregate.
  */
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { silentLogger, type Runner, type RunnerLoadSpec } from '../src/core/index.js';
 import { createProcessRunnerFactory } from '../src/engine/index.js';
 import { writeLargeModel } from '../test/fixtures/index.js';
+import { printRows, writeResults } from './helpers/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -213,11 +214,8 @@ async function main(): Promise<void> {
       `${round(t.value, 2)} (≥ ${t.target}) ${t.value >= t.target ? 'MET' : 'NOT MET'}`,
     ]),
   ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
-  const results = new URL('./results/', import.meta.url);
-  await mkdir(results, { recursive: true });
-  const out = {
+  printRows(rows);
+  await writeResults('batching', {
     date: new Date().toISOString(),
     params: PARAMS,
     bytes,
@@ -232,8 +230,7 @@ async function main(): Promise<void> {
     aggregate,
     twoModels: two,
     targets,
-  };
-  await writeFile(new URL('batching.json', results), `${JSON.stringify(out, null, 2)}\n`);
+  });
 }
 
 await main();

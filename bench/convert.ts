@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { convertHfModel, parseOutputType } from '../src/convert/index.js';
 import { writeHfTokenizer } from '../test/fixtures/index.js';
+import { writeResults } from './helpers/report.js';
 
 const SHAPE = { vocab: 32000, embd: 2048, heads: 16, kvHeads: 4, ff: 5632 };
 const MB = 1024 * 1024;
@@ -177,16 +178,12 @@ async function main(): Promise<void> {
     });
   }
   console.table(rows);
-  const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
-  await mkdir(results, { recursive: true });
-  await writeFile(
-    join(results, 'convert.json'),
-    JSON.stringify(
-      { date: new Date().toISOString(), cpus: cpus().length, modelMB: bytes / MB, rows },
-      null,
-      2,
-    ) + '\n',
-  );
+  await writeResults('convert', {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    modelMB: bytes / MB,
+    rows,
+  });
 }
 
 await main();

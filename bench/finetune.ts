@@ -14,7 +14,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/core/index.js';
 import { findTrainerPython, TrainerProcess } from '../src/finetune/trainer-process.js';
@@ -25,6 +24,7 @@ import {
 } from '../src/finetune/trainer-protocol.js';
 import { largeModelOptions, largeModelPath, tinyModelPath } from '../test/fixtures/index.js';
 import { mulberry32 } from '../test/fixtures/prng.js';
+import { writeResults } from './helpers/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -168,16 +168,12 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   console.table(rows);
-  const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
-  await mkdir(results, { recursive: true });
-  await writeFile(
-    join(results, 'finetune.json'),
-    JSON.stringify(
-      { date: new Date().toISOString(), cpus: availableParallelism(), torch: found.torch, rows },
-      null,
-      2,
-    ) + '\n',
-  );
+  await writeResults('finetune', {
+    date: new Date().toISOString(),
+    cpus: availableParallelism(),
+    torch: found.torch,
+    rows,
+  });
 }
 
 await main();

@@ -22,7 +22,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +30,7 @@ import { tinyModelPath } from '../test/fixtures/index.js';
 import { findPostgresBinaries, startPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { createAdminKey, createModelOn, spawnGateway, spawnNode } from '../test/helpers/cluster-processes.js';
 import { useBuiltServer, type ServerProcess } from '../test/helpers/server-process.js';
+import { printRows, writeResults } from './helpers/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -225,11 +225,8 @@ async function main(): Promise<void> {
         `${round(t.value, 3)} (${t.target}) ${t.met ? 'MET' : 'NOT MET'}`,
       ]),
     ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
-    const results = new URL('./results/', import.meta.url);
-    await mkdir(results, { recursive: true });
-    const out = {
+    printRows(rows);
+    await writeResults('gateway', {
       date: new Date().toISOString(),
       cores: availableParallelism(),
       loadStart,
@@ -243,8 +240,7 @@ async function main(): Promise<void> {
       cpuMsPerRequest: { bareProxy: bareCpuMs, gateway: gatewayCpuMs },
       tokensPerSecond: throughput,
       targets,
-    };
-    await writeFile(new URL('gateway.json', results), `${JSON.stringify(out, null, 2)}\n`);
+    });
   } finally {
     bare?.kill('SIGTERM');
     for (const p of procs.reverse()) {

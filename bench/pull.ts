@@ -21,7 +21,6 @@ import {
   openSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,6 +28,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { finishedChildrenCpuMs, processCpuMs } from './helpers/cpu-time.js';
+import { writeResults } from './helpers/report.js';
 
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
@@ -226,8 +226,7 @@ for (const r of rows) {
   ];
   console.log(`${r.location.padEnd(9)} ${r.variant.padEnd(15)} ${cells.join(' ')}`);
 }
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const result = {
+await writeResults('pull', {
   date: new Date().toISOString(),
   cpu: cpus()[0]?.model,
   cores: cpus().length,
@@ -241,5 +240,4 @@ const result = {
     'corral-N: a Corral pull with N parallel parts, sha256 verification, fsync and commit included; ' +
     'CPU: seconds per GiB (median) of the client process (curl: curl, plus sha256sum where named) and of the registry',
   results: rows,
-};
-writeFileSync(new URL('./results/pull.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+});

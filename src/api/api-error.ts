@@ -15,3 +15,20 @@ export class ApiError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The message (and code) of an error answer's body in either dialect: Ollama's `{"error":"…"}` or OpenAI's
+ * `{"error":{"message":"…","code":"…"}}`; undefined for a body that is neither (HTML from a proxy, empty).
+ */
+export function errorBodyMessage(text: string): { message: string; code?: string } | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: string | { message?: string; code?: string } };
+    if (typeof body.error === 'string') return { message: body.error };
+    if (body.error && typeof body.error.message === 'string') {
+      return { message: body.error.message, code: body.error.code };
+    }
+  } catch {
+    // Not JSON: the caller falls back to the text or the status line.
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
  */
 import { parseNdjson } from '../lib/ndjson.js';
 import { parseSse } from '../lib/sse.js';
-import { ApiError } from './api-error.js';
+import { ApiError, errorBodyMessage } from './api-error.js';
 import type {
   CreateDatasetRequest,
   CreateFinetuneJobRequest,
@@ -539,14 +539,8 @@ function queryString(query: Record<string, string | number | undefined>): string
 
 async function errorFrom(res: Response): Promise<ApiError> {
   const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { error?: string | { message?: string; code?: string } };
-    if (typeof body.error === 'string') return new ApiError(body.error, res.status);
-    if (body.error && typeof body.error.message === 'string') {
-      return new ApiError(body.error.message, res.status, body.error.code);
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, an empty HEAD answer): fall through to the status line.
-  }
+  const error = errorBodyMessage(text);
+  if (error !== undefined) return new ApiError(error.message, res.status, error.code);
+  // Not an error body (a proxy's HTML page, an empty HEAD answer): the text or the status line.
   return new ApiError(text.trim() || `${res.status} ${res.statusText}`, res.status);
 }

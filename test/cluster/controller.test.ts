@@ -44,6 +44,21 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
     (
       (await (await fetch(`${nodes.get(name)!.url}/api/ps`)).json()) as { models: Array<{ name: string }> }
     ).models.map((m) => m.name);
+  /** Sends `count` short generations through the gateways in turn; each must succeed. The nodes that served them. */
+  const servedBy = async (count: number) => {
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${gateways[i % 2]!.url}/api/generate`, {
+        method: 'POST',
+        headers: headers(),
+        body: JSON.stringify({ model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 2 } }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      names.push(res.headers.get('x-corral-node')!);
+      await res.text();
+    }
+    return names;
+  };
   const cli = (gw: ServerProcess, ...argv: string[]) =>
     runCorral(['cluster', ...argv], { CORRAL_HOST: gw.url, CORRAL_API_KEY: adminKey });
 
@@ -142,15 +157,7 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
       .poll(async () => (await cli(gateways[1]!, 'nodes')).stdout, { timeout: 5_000, interval: 200 })
       .toMatch(/node-1\s+no\s+draining/);
     await new Promise((r) => setTimeout(r, 1_100)); // the gateways' node directory caches for 1 s
-    for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${gateways[i % 2]!.url}/api/generate`, {
-        method: 'POST',
-        headers: headers(),
-        body: JSON.stringify({ model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 2 } }),
-      });
-      expect(res.status, await res.clone().text()).toBe(200);
-      expect(res.headers.get('x-corral-node')).toBe('node-2');
-    }
+    expect(await servedBy(4)).toEqual(['node-2', 'node-2', 'node-2', 'node-2']);
     const unknown = await cli(gateways[0]!, 'drain', 'node-9');
     expect(unknown.code).not.toBe(0);
 
@@ -171,18 +178,7 @@ describe.skipIf(!postgres.available)('cluster: the controller inside the gateway
       .poll(async () => (await cli(gateways[0]!, 'nodes')).stdout, { timeout: 5_000, interval: 200 })
       .toMatch(/node-1\s+yes\s+ready/);
     await new Promise((r) => setTimeout(r, 1_100)); // the gateways' node directory caches for 1 s
-    const servedBy = new Set<string>();
-    for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${gateways[i % 2]!.url}/api/generate`, {
-        method: 'POST',
-        headers: headers(),
-        body: JSON.stringify({ model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 2 } }),
-      });
-      expect(res.status, await res.clone().text()).toBe(200);
-      servedBy.add(res.headers.get('x-corral-node')!);
-      await res.text();
-    }
-    expect(servedBy.has('node-1')).toBe(true);
+    expect(await servedBy(6)).toContain('node-1');
 
     // Each management call is audited with its target, whichever gateway took it.
     for (const [action, target] of [

@@ -8,7 +8,7 @@
  * (or was undeployed: replicas 0) releases the pinned copies beyond its replicas, the busiest nodes' first.
  */
 import type { ClusterDeploymentRecord, ListedClusterNode } from '../../db/index.js';
-import { normalizeModelName } from '../gateway/rank-nodes.js';
+import { modelOnNode, normalizeModelName } from '../gateway/rank-nodes.js';
 
 /**
  * Ask `node` to load `model` and keep it (`place`, pulling it first when `pull`), or to let a copy the controller
@@ -47,8 +47,6 @@ export interface PlacementInput {
   releasing?: (nodeId: string, model: string) => boolean;
 }
 
-const has = (names: readonly string[], model: string) => names.some((n) => normalizeModelName(n) === model);
-
 /** The model's size in bytes, when any node that loaded it reported one. */
 function knownSize(nodes: readonly ListedClusterNode[], model: string): number | undefined {
   let size: number | undefined;
@@ -77,8 +75,7 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
   const planned = new Map<string, number>();
   for (const d of input.deployments) {
     const model = normalizeModelName(d.model);
-    const loadedNames = (n: ListedClusterNode) => n.report.loadedModels.map((m) => m.name);
-    const isReplica = (n: ListedClusterNode) => has(loadedNames(n), model) || input.pending(n.id, model);
+    const isReplica = (n: ListedClusterNode) => modelOnNode(n, model).loaded || input.pending(n.id, model);
     // Pinned copies (kept forever: what the controller's loads ask for) beyond the replicas wanted are released,
     // the busiest first; a copy loaded by requests alone expires by itself and is left alone.
     const holdsPin = (n: ListedClusterNode) =>
@@ -108,7 +105,7 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
       .filter((n) => size === undefined || n.report.freeMemoryBytes >= size)
       .map((n) => ({
         node: n,
-        onDisk: has(n.report.storedModels, model),
+        onDisk: modelOnNode(n, model).stored,
         load:
           n.report.queueDepth + n.report.inFlight + n.report.loadedModels.length + (planned.get(n.id) ?? 0),
       }))

@@ -15,7 +15,7 @@ import { AppError, tryParseModelName } from '../../core/index.js';
 import type { ClusterDeploymentRecord, ClusterRepository } from '../../db/index.js';
 import { parseBody } from '../../http/index.js';
 import type { NodeDirectory } from './node-directory.js';
-import { normalizeModelName } from './rank-nodes.js';
+import { modelOnNode } from './rank-nodes.js';
 
 /** What {@link clusterRoutes} needs. */
 export interface ClusterRouteDeps {
@@ -53,9 +53,7 @@ export function clusterRoutes(deps: ClusterRouteDeps): Hono {
     return list.map((d) => ({
       model: d.model,
       replicas: d.replicas,
-      ready_replicas: ready.filter((n) =>
-        n.report.loadedModels.some((m) => normalizeModelName(m.name) === d.model),
-      ).length,
+      ready_replicas: ready.filter((n) => modelOnNode(n, d.model).loaded).length,
       created_at: d.createdAt.toISOString(),
       updated_at: d.updatedAt.toISOString(),
     }));

@@ -4,13 +4,14 @@
  */
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { text as readText } from 'node:stream/consumers';
 import { AppError, type Logger } from '../../core/index.js';
 import type { Database, ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { NodeDirectory } from './node-directory.js';
 import type { NodeRouter } from './node-router.js';
 import { fanOut, sendToEach } from './fan-out.js';
-import { modelOnNode } from './rank-nodes.js';
+import { modelNotFound, modelOnNode } from './rank-nodes.js';
 import { sendAnswer } from './send-answer.js';
 
 /** What {@link gatewayRoutes} needs. */
@@ -22,8 +23,6 @@ export interface GatewayRouteDeps {
   log: Logger;
   /** Sent to nodes reached through a gateway's relay (nodes behind NAT). */
   clusterSecret?: string;
-  /** The largest request body accepted (`CORRAL_MAX_BODY_SIZE`). */
-  maxBodySize: number;
 }
 
 /**
@@ -62,30 +61,19 @@ function sessionOf(c: Context, fields: Record<string, unknown>): string | undefi
 }
 
 /**
- * The request body as text, read straight from the socket (`c.env.incoming`) with the body limit enforced here:
- * a WHATWG body stream per request was a share of what the gateway added to the first token. When something has
- * read the body already (the audit of a route with a body target), Hono's cached copy is used.
+ * The request body as text, read straight from the socket (`c.env.incoming`): a WHATWG body stream per request
+ * was a share of what the gateway added to the first token. The app's body limit has already applied: a declared
+ * length was checked against it, and a chunked body was read and counted by Hono's middleware, in which case
+ * Hono's cached copy is used (as it is when the audit of a route with a body target read the body).
  */
-async function bodyText(c: Context, maxBytes: number): Promise<string> {
+async function bodyText(c: Context): Promise<string> {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (incoming === undefined || incoming.readableDidRead) return c.req.text();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readText(incoming);
 }
 
-async function modelOf(
-  c: Context,
-  maxBodySize: number,
-): Promise<{ body: string; model: string; session: string | undefined }> {
-  const body = await bodyText(c, maxBodySize);
+async function modelOf(c: Context): Promise<{ body: string; model: string; session: string | undefined }> {
+  const body = await bodyText(c);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -108,7 +96,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
 
   for (const path of [...PROXIED_ROUTES, '/api/pull']) {
     app.post(path, async (c) => {
-      const { body, model, session } = await modelOf(c, deps.maxBodySize);
+      const { body, model, session } = await modelOf(c);
       const url = new URL(c.req.url);
       const answer = await router.forward({
         path: `${path}${url.search}`,
@@ -131,11 +119,8 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
     path: string,
     holds: (node: ListedClusterNode, model: string) => boolean,
   ) => {
-    const { body, model } = await modelOf(c, deps.maxBodySize);
+    const { body, model } = await modelOf(c);
     const nodes = (await directory.fresh()).filter((n) => n.ready && holds(n, model));
-    if (nodes.length === 0) {
-      throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
-    }
     const results = await sendToEach(nodes, method, path, body, deps.log, deps.clusterSecret);
     // A node's 404 says it no longer holds the model (the listing was a heartbeat old): not a failure.
     const done = results.filter((r) => r.status >= 200 && r.status < 300);
@@ -147,9 +132,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
         `${path} failed on ${which.join(', ')} and succeeded on ${done.length} node(s)`,
       );
     }
-    if (done.length === 0) {
-      throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
-    }
+    if (done.length === 0) throw modelNotFound(model);
     return c.json({ model, nodes: done.map((r) => r.node.name) });
   };
   app.delete('/api/delete', (c) =>

@@ -6,15 +6,17 @@
  * answer: it streams through untouched, and a break after that first byte ends the stream with an error in its
  * own format (`stream-guard.ts`). Tokens already sent cannot be taken back, so nothing is replayed.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import { text as readText } from 'node:stream/consumers';
+import { errorBodyMessage } from '../../api/index.js';
 import { AppError, type Logger } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
-import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
-import { nodeAgent, postToNode, replyText, type NodeReply } from './post-to-node.js';
-import { normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
+import { nodeAgent, postToNode, type NodeReply } from './post-to-node.js';
+import { modelNotFound, normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
 /** Options of {@link NodeRouter}. */
@@ -73,19 +75,6 @@ function answerHeaders(from: IncomingHttpHeaders): AnswerHeaders {
   return headers;
 }
 
-/** The `error` of a node's JSON error answer, else the text itself. */
-function errorOf(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed.error === 'string') return parsed.error;
-    const nested = parsed.error as { message?: unknown } | undefined;
-    if (typeof nested?.message === 'string') return nested.message;
-  } catch {
-    // Not JSON: the text is the message.
-  }
-  return text.slice(0, 300);
-}
-
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Routes requests to nodes; holds this gateway's in-flight count per node. */
@@ -107,20 +96,13 @@ export class NodeRouter {
 
   async forward(req: ForwardRequest): Promise<RoutedAnswer> {
     const load = (id: string) => this.inFlight(id);
-    if (req.pull) {
-      const targets = pullTargets(await this.#o.directory.nodes(), req.model, load);
-      if (targets.length === 0)
-        throw new AppError('NODE_UNAVAILABLE', 'no cluster node is ready to pull onto');
-      return this.#attempt(targets, req);
-    }
+    if (req.pull) return this.#attempt(await this.#pullTargets(req.model), req);
     let ranked = rankNodes(await this.#o.directory.nodes(), req.model, load, req.session);
     // The cached listing may predate the model (just pulled or created on a node): look again before a 404.
     if (ranked.length === 0)
       ranked = rankNodes(await this.#o.directory.fresh(), req.model, load, req.session);
     if (ranked.length === 0 && this.#o.pullOnDemand) ranked = await this.#placeOnDemand(req.model);
-    if (ranked.length === 0) {
-      throw new AppError('MODEL_NOT_FOUND', `model "${req.model}" not found on any ready cluster node`);
-    }
+    if (ranked.length === 0) throw modelNotFound(req.model);
     return this.#attempt(ranked, req);
   }
 
@@ -140,8 +122,7 @@ export class NodeRouter {
   }
 
   async #pullSomewhere(model: string): Promise<RankedNode[]> {
-    const targets = pullTargets(await this.#o.directory.nodes(), model, (id) => this.inFlight(id));
-    if (targets.length === 0) throw new AppError('NODE_UNAVAILABLE', 'no cluster node is ready to pull onto');
+    const targets = await this.#pullTargets(model);
     this.#o.log.info({ model, node: targets[0]!.node.name }, 'pulling a model on demand');
     const answer = await this.#attempt(targets, {
       path: '/api/pull',
@@ -149,13 +130,20 @@ export class NodeRouter {
       model,
       signal: new AbortController().signal,
     });
-    const text = await replyText(answer.body);
+    const text = await readText(answer.body);
     const puller = targets.find((t) => t.node.name === answer.headers['x-corral-node']);
     if (answer.status === 200 && puller !== undefined) return [{ ...puller, warm: false }];
-    const why = `pulling "${model}" on demand failed: ${errorOf(text)}`;
+    const why = `pulling "${model}" on demand failed: ${errorBodyMessage(text)?.message ?? text.slice(0, 300)}`;
     if (answer.status === 404) throw new AppError('MODEL_NOT_FOUND', `model "${model}" not found (${why})`);
     if (answer.status === 400) throw new AppError('INVALID_REQUEST', why);
     throw new AppError('NODE_UNAVAILABLE', why);
+  }
+
+  /** Nodes a pull of `model` may go to, best first; `NODE_UNAVAILABLE` when no node is ready. */
+  async #pullTargets(model: string): Promise<RankedNode[]> {
+    const targets = pullTargets(await this.#o.directory.nodes(), model, (id) => this.inFlight(id));
+    if (targets.length === 0) throw new AppError('NODE_UNAVAILABLE', 'no cluster node is ready to pull onto');
+    return targets;
   }
 
   /** Tries `candidates` in order (at most `attempts`, skipping open circuits) until one answers. */
@@ -252,7 +240,7 @@ export class NodeRouter {
     if (res.status >= 500) {
       uncount();
       // The status is the answer; a cut body changes nothing.
-      const body = await replyText(res.body).catch(() => '');
+      const body = await readText(res.body).catch(() => '');
       // 503 is the node saying it is busy (QUEUE_FULL) or draining: try elsewhere, but it is not down.
       if (res.status === 503) breaker.released(node.id);
       else breaker.failed(node.id);

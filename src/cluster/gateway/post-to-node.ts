@@ -6,7 +6,6 @@
  * `cause.code` names the socket error) so callers tell them apart the same way.
  */
 import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
-import type { Readable } from 'node:stream';
 import { nodeCallHeaders } from '../relay-auth.js';
 
 /** A node's answer: status, headers (as `node:http` parsed them: lower-case names) and the body still arriving. */
@@ -44,13 +43,6 @@ export function postToNode(
     req.once('error', (err) => reject(new Error('fetch failed', { cause: err })));
     req.end(payload);
   });
-}
-
-/** The whole body as text (a short error answer). */
-export async function replyText(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The keep-alive agent a gateway's requests to its nodes share. */

@@ -11,7 +11,7 @@
  * least loaded goes first.
  */
 import { createHash } from 'node:crypto';
-import { tryParseModelName } from '../../core/index.js';
+import { AppError, tryParseModelName } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
 
 /** `tiny` and `tiny:latest` (and `registry.ollama.ai/library/tiny:latest`) compare equal. */
@@ -25,6 +25,11 @@ export function modelOnNode(node: ListedClusterNode, model: string): { loaded: b
   const loaded = node.report.loadedModels.some((m) => normalizeModelName(m.name) === wanted);
   const stored = loaded || node.report.storedModels.some((m) => normalizeModelName(m) === wanted);
   return { loaded, stored };
+}
+
+/** The answer for a model that no ready node holds. */
+export function modelNotFound(model: string): AppError {
+  return new AppError('MODEL_NOT_FOUND', `model "${model}" not found on any ready cluster node`);
 }
 
 /** A node that may serve the request, with why it ranks where it does. */

@@ -4,12 +4,10 @@
  * the first token's latency, `bench/gateway.ts`). Hono then gets a body-less response that carries the status for
  * the request log and metrics and tells @hono/node-server that the answer is already sent. Headers set by the
  * middleware before the handler (CORS) are kept; the node's own security headers come with its answer.
- * Outside @hono/node-server (an in-process `app.request`), the answer becomes an ordinary `Response`.
  */
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
 import type { Logger } from '../../core/index.js';
 import type { RoutedAnswer } from './node-router.js';
 
@@ -18,16 +16,8 @@ const ALREADY_SENT = 'x-hono-already-sent';
 
 export function sendAnswer(c: Context, answer: RoutedAnswer, log: Logger): Response {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-  if (outgoing === undefined) {
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(answer.headers)) {
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
-    }
-    return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, {
-      status: answer.status,
-      headers,
-    });
-  }
+  if (outgoing === undefined)
+    throw new Error('the gateway answers through @hono/node-server (c.env.outgoing)');
   // Only a browser's request (one with an Origin) has middleware headers to keep: the CORS ones.
   const headers: OutgoingHttpHeaders = {};
   if (c.req.header('origin') !== undefined) {

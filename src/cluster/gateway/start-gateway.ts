@@ -133,7 +133,6 @@ export async function startGateway(
       breaker,
       log: httpLog,
       clusterSecret,
-      maxBodySize: config.maxBodySize,
     }),
   );
   const tunnels = mountTunnels({

@@ -12,7 +12,7 @@ import type { NodeDirectory } from './node-directory.js';
 import type { NodeRouter } from './node-router.js';
 import { fanOut, sendToEach } from './fan-out.js';
 import { modelNotFound, modelOnNode } from './rank-nodes.js';
-import { sendAnswer } from './send-answer.js';
+import { callerGone, sendAnswer } from './send-answer.js';
 
 /** What {@link gatewayRoutes} needs. */
 export interface GatewayRouteDeps {
@@ -62,13 +62,17 @@ function sessionOf(c: Context, fields: Record<string, unknown>): string | undefi
 
 /**
  * The request body as text, read straight from the socket (`c.env.incoming`): a WHATWG body stream per request
- * was a share of what the gateway added to the first token. The app's body limit has already applied: a declared
- * length was checked against it, and a chunked body was read and counted by Hono's middleware, in which case
- * Hono's cached copy is used (as it is when the audit of a route with a body target read the body).
+ * was a share of what the gateway added to the first token. A body that has fully arrived (its declared length is
+ * buffered, as it is when it came in the request's first packets) is taken at once; the rest is read as it comes.
+ * The app's body limit has already applied: a declared length was checked against it, and a chunked body was
+ * read and counted by Hono's middleware, in which case Hono's cached copy is used (as it is when the audit of a
+ * route with a body target read the body).
  */
 async function bodyText(c: Context): Promise<string> {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (incoming === undefined || incoming.readableDidRead) return c.req.text();
+  const length = Number(incoming.headers['content-length']);
+  if (length > 0 && incoming.readableLength === length) return (incoming.read() as Buffer).toString();
   return readText(incoming);
 }
 
@@ -97,13 +101,13 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
   for (const path of [...PROXIED_ROUTES, '/api/pull']) {
     app.post(path, async (c) => {
       const { body, model, session } = await modelOf(c);
-      const url = new URL(c.req.url);
+      const query = c.req.url.indexOf('?');
       const answer = await router.forward({
-        path: `${path}${url.search}`,
+        path: query === -1 ? path : `${path}${c.req.url.slice(query)}`,
         body,
         model,
         accept: c.req.header('accept'),
-        signal: c.req.raw.signal,
+        signal: callerGone(c),
         session,
         pull: path === '/api/pull',
       });

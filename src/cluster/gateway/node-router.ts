@@ -15,7 +15,7 @@ import type { ListedClusterNode } from '../../db/index.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
-import { nodeAgent, postToNode, type NodeReply } from './post-to-node.js';
+import { NodeCallError, NodeClient, type NodeReply } from './post-to-node.js';
 import { modelNotFound, normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
 import { guardStream, streamFormat } from './stream-guard.js';
 
@@ -34,6 +34,8 @@ export interface NodeRouterOptions {
   observer?: ForwardObserver;
   /** Sent to nodes reached through a gateway's relay (nodes behind NAT, `relay-auth.ts`). */
   clusterSecret?: string;
+  /** Certificate authorities trusted for `https://` nodes besides the system's (PEM). */
+  ca?: string;
 }
 
 /** One request to forward. */
@@ -81,12 +83,18 @@ const why = (err: unknown) => (err instanceof Error ? err.message : String(err))
 export class NodeRouter {
   readonly #o: NodeRouterOptions;
   readonly #inFlight = new Map<string, number>();
-  readonly #agent = nodeAgent();
+  readonly #client: NodeClient;
   /** On-demand pulls in progress, by model. */
   readonly #placing = new Map<string, Promise<RankedNode[]>>();
 
   constructor(options: NodeRouterOptions) {
     this.#o = options;
+    this.#client = new NodeClient({ clusterSecret: options.clusterSecret, ca: options.ca });
+  }
+
+  /** Closes the idle connections to nodes (the gateway is shutting down). */
+  close(): void {
+    this.#client.close();
   }
 
   /** Requests this gateway has in flight to `nodeId`. */
@@ -201,11 +209,6 @@ export class NodeRouter {
     | { kind: 'failed'; reason: string }
   > {
     const breaker = this.#o.breaker;
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new Error('no response in time')),
-      this.#o.headersTimeoutMs ?? 300_000,
-    );
     this.#inFlight.set(node.id, this.inFlight(node.id) + 1);
     let counted = true;
     const uncount = () => {
@@ -217,25 +220,23 @@ export class NodeRouter {
     };
     let res: NodeReply;
     try {
-      res = await postToNode(
-        this.#agent,
-        `${node.url}${req.path}`,
+      res = await this.#client.post(
+        node.url,
+        req.path,
         req.body,
         { 'content-type': 'application/json', ...(req.accept ? { accept: req.accept } : {}) },
-        AbortSignal.any([req.signal, timeout.signal]),
-        this.#o.clusterSecret,
+        { signal: req.signal, headersTimeoutMs: this.#o.headersTimeoutMs ?? 300_000 },
       );
     } catch (err) {
       uncount();
-      if (req.signal.aborted) {
+      if (err instanceof NodeCallError && err.kind === 'cancelled') {
         breaker.released(node.id);
         throw new AppError('CANCELLED', 'the request was cancelled', { cause: err });
       }
       breaker.failed(node.id);
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return { kind: 'failed', reason: timeout.signal.aborted ? 'no response in time' : (cause ?? why(err)) };
-    } finally {
-      clearTimeout(timer);
+      const reason =
+        err instanceof NodeCallError && err.kind === 'unreachable' ? (err.code ?? err.message) : why(err);
+      return { kind: 'failed', reason };
     }
     if (res.status >= 500) {
       uncount();

@@ -19,12 +19,21 @@ export function normalizeModelName(name: string): string {
   return tryParseModelName(name)?.display ?? name;
 }
 
+/** A report's model names, normalized once per listing (the directory reuses a listing for a second). */
+const namesOf = new WeakMap<ListedClusterNode['report'], { loaded: Set<string>; stored: Set<string> }>();
+
 /** Whether `node` last reported `model` loaded, and stored (a loaded model is stored too). */
 export function modelOnNode(node: ListedClusterNode, model: string): { loaded: boolean; stored: boolean } {
+  let names = namesOf.get(node.report);
+  if (names === undefined) {
+    const loaded = new Set(node.report.loadedModels.map((m) => normalizeModelName(m.name)));
+    const stored = new Set(node.report.storedModels.map(normalizeModelName));
+    for (const name of loaded) stored.add(name);
+    names = { loaded, stored };
+    namesOf.set(node.report, names);
+  }
   const wanted = normalizeModelName(model);
-  const loaded = node.report.loadedModels.some((m) => normalizeModelName(m.name) === wanted);
-  const stored = loaded || node.report.storedModels.some((m) => normalizeModelName(m) === wanted);
-  return { loaded, stored };
+  return { loaded: names.loaded.has(wanted), stored: names.stored.has(wanted) };
 }
 
 /** The answer for a model that no ready node holds. */

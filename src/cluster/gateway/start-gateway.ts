@@ -188,6 +188,7 @@ export async function startGateway(
       await tunnels.close(config.shutdownGrace); // upgraded sockets would hold `closed` open
       await closed;
       clearTimeout(cut);
+      router.close();
       await controller.close();
       await metrics.close();
       await db.close();

@@ -9,4 +9,5 @@ export { keyInfo, keyLifetime } from './admin/account-wire.js';
 export { clientIp, principalOf } from './auth-context.js';
 export { dialectOf, errorBody, toAppError, type Dialect } from './errors.js';
 export { parseBody } from './parse-body.js';
+export { ALREADY_SENT_HEADER, outgoingOf } from './direct-answer.js';
 export { gatewayRouteTable, routeTable, type RouteSpec } from './route-permissions.js';

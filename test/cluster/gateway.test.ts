@@ -279,6 +279,39 @@ describe.skipIf(!postgres.available)('cluster: gateways route to nodes', () => {
     }
   }, 60_000);
 
+  it("holds a key's concurrency slot until its relayed stream has ended, not only until the first token", async () => {
+    const gateway = gateways[0]!.url;
+    const created = await post(gateway, '/api/keys', {
+      name: 'one-at-a-time',
+      role: 'user',
+      max_concurrent: 1,
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const streaming = await post(
+      gateway,
+      '/api/generate',
+      { model: MODEL, prompt: 'long', options: { num_predict: 64, temperature: 0 } },
+      key,
+    );
+    expect(streaming.status).toBe(200);
+    const reader = streaming.body!.getReader();
+    expect((await reader.read()).done).toBe(false); // streaming has begun
+    const second = await post(gateway, '/api/generate', { model: MODEL, prompt: 'hi', stream: false }, key);
+    expect(second.status).toBe(429);
+    while (!(await reader.read()).done);
+    await expect
+      .poll(async () => (await generate(gateway, { options: { num_predict: 1 } })).status)
+      .toBe(200); // the admin key is not limited
+    const third = await post(
+      gateway,
+      '/api/generate',
+      { model: MODEL, prompt: 'hi', stream: false, options: { num_predict: 1 } },
+      key,
+    );
+    expect(third.status, await third.clone().text()).toBe(200);
+  }, 30_000);
+
   it('ends a stream on a SIGKILLed node with an error line, and retries later requests elsewhere', async () => {
     const res = await post(gateways[0]!.url, '/api/generate', {
       model: MODEL,

@@ -1,14 +1,13 @@
 /** The router tells its observer how each attempt ended: one report per attempt, final when made. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/index.js';
 import { listedNode } from '../../../test/helpers/listed-node.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { AttemptOutcome } from './forward-observer.js';
 import { NodeDirectory } from './node-directory.js';
-import { NodeRouter } from './node-router.js';
+import { answerText, NodeRouter } from './node-router.js';
 
 const servers: Server[] = [];
 const urls: Record<string, string> = {};
@@ -58,7 +57,7 @@ async function reports(names: string[]): Promise<Array<[string, AttemptOutcome, 
       model: 'tiny',
       signal: new AbortController().signal,
     });
-    await text(res.body as AsyncIterable<Uint8Array>);
+    await answerText(res);
   } catch {
     // NODE_UNAVAILABLE when every node failed: the reports are what this test reads.
   }

@@ -72,7 +72,13 @@ async function bodyText(c: Context): Promise<string> {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (incoming === undefined || incoming.readableDidRead) return c.req.text();
   const length = Number(incoming.headers['content-length']);
-  if (length > 0 && incoming.readableLength === length) return (incoming.read() as Buffer).toString();
+  if (length > 0 && incoming.readableLength === length) {
+    const whole = incoming.read() as Buffer;
+    // Read on to its end (nothing is left but the end itself), so the request counts as consumed and
+    // @hono/node-server does not drain it with timers after the answer.
+    incoming.resume();
+    return whole.toString();
+  }
   return readText(incoming);
 }
 
@@ -111,7 +117,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Hono {
         session,
         pull: path === '/api/pull',
       });
-      return sendAnswer(c, answer, deps.log);
+      return sendAnswer(c, answer);
     });
   }
 

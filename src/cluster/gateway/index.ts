@@ -7,4 +7,4 @@ export { NodeRouter, type NodeRouterOptions, type ForwardRequest } from './node-
 export { type AttemptOutcome, type ForwardObserver } from './forward-observer.js';
 export { normalizeModelName, rankNodes, type RankedNode } from './rank-nodes.js';
 export { gatewayRoutes, PROXIED_ROUTES, type GatewayRouteDeps } from './gateway-routes.js';
-export { guardStream, streamFormat, type StreamFormat } from './stream-guard.js';
+export { relayStream, streamFormat, type StreamFormat } from './stream-guard.js';

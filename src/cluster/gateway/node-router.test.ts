@@ -7,14 +7,13 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTestCa } from '../../../test/helpers/tls-certs.js';
 import { silentLogger } from '../../core/index.js';
 import { listedNode } from '../../../test/helpers/listed-node.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { NodeDirectory } from './node-directory.js';
-import { NodeRouter, type NodeRouterOptions } from './node-router.js';
+import { answerText, NodeRouter, type NodeRouterOptions } from './node-router.js';
 
 /** `silent` reads the request and never answers it. */
 type Behaviour = 'ok' | 'busy' | 'fail' | 'bad-request' | 'silent';
@@ -104,7 +103,7 @@ describe('NodeRouter', () => {
     const { r, breaker, ids } = router(['dead', 'fail1', 'ok1']);
     const res = await send(r);
     expect(res.status).toBe(200);
-    expect(JSON.parse(await text(res.body))).toEqual({ node: 'ok1' });
+    expect(JSON.parse(await answerText(res))).toEqual({ node: 'ok1' });
     expect(res.headers['x-corral-node']).toBe('2-ok1');
     breaker.failed(ids[0]!);
     expect(breaker.state(ids[0]!)).toBe('open'); // second consecutive failure
@@ -119,7 +118,7 @@ describe('NodeRouter', () => {
   it('answers with the last busy answer when every node is busy, and passes 4xx through untried elsewhere', async () => {
     const busy = await send(router(['busy1', 'busy2']).r);
     expect(busy.status).toBe(503);
-    expect(JSON.parse(await text(busy.body))).toEqual({ error: 'busy2 says 503' });
+    expect(JSON.parse(await answerText(busy))).toEqual({ error: 'busy2 says 503' });
     const before = hits.ok1 ?? 0;
     const bad = await send(router(['bad1', 'ok1']).r);
     expect(bad.status).toBe(400);
@@ -171,7 +170,7 @@ describe('NodeRouter', () => {
     const { r, breaker, ids } = router(['tls1'], { ca: caCert });
     const res = await send(r);
     expect(res.status).toBe(200);
-    expect(JSON.parse(await text(res.body))).toEqual({ node: 'tls1' });
+    expect(JSON.parse(await answerText(res))).toEqual({ node: 'tls1' });
     expect(breaker.state(ids[0]!)).toBe('closed');
     r.close();
   });
@@ -180,7 +179,7 @@ describe('NodeRouter', () => {
     const { r, breaker, ids } = router(['silent1', 'ok1'], { headersTimeoutMs: 200 });
     const before = abandoned.silent1 ?? 0;
     const res = await send(r);
-    expect(JSON.parse(await text(res.body))).toEqual({ node: 'ok1' });
+    expect(JSON.parse(await answerText(res))).toEqual({ node: 'ok1' });
     await vi.waitFor(() => expect(abandoned.silent1 ?? 0).toBe(before + 1));
     breaker.failed(ids[0]!);
     expect(breaker.state(ids[0]!)).toBe('open'); // the timeout was the first failure

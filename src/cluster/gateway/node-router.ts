@@ -7,7 +7,7 @@
  * own format (`stream-guard.ts`). Tokens already sent cannot be taken back, so nothing is replayed.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
 import { errorBodyMessage } from '../../api/index.js';
 import { AppError, type Logger } from '../../core/index.js';
@@ -17,7 +17,7 @@ import type { ForwardObserver } from './forward-observer.js';
 import type { NodeDirectory } from './node-directory.js';
 import { NodeCallError, NodeClient, type NodeReply } from './post-to-node.js';
 import { modelNotFound, normalizeModelName, pullTargets, rankNodes, type RankedNode } from './rank-nodes.js';
-import { guardStream, streamFormat } from './stream-guard.js';
+import { relayStream, streamFormat, type RelayOutcome } from './stream-guard.js';
 
 /** Options of {@link NodeRouter}. */
 export interface NodeRouterOptions {
@@ -59,7 +59,18 @@ export interface RoutedAnswer {
   status: number;
   /** Lower-case names, hop-by-hop ones removed; `x-corral-node` names the node that answered. */
   headers: AnswerHeaders;
-  body: Readable;
+  /**
+   * Writes the body into `dest` and ends it (`relayStream`); called once, at once: until then the node's answer
+   * waits, and the request counts as in flight. Resolves once the first chunk is written (or the body ended).
+   */
+  sendTo(dest: Writable): Promise<void>;
+}
+
+/** The whole body of `answer`, as text. */
+export function answerText(answer: RoutedAnswer): Promise<string> {
+  const sink = new PassThrough();
+  void answer.sendTo(sink);
+  return readText(sink);
 }
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the guard may change. */
@@ -138,7 +149,7 @@ export class NodeRouter {
       model,
       signal: new AbortController().signal,
     });
-    const text = await readText(answer.body);
+    const text = await answerText(answer);
     const puller = targets.find((t) => t.node.name === answer.headers['x-corral-node']);
     if (answer.status === 200 && puller !== undefined) return [{ ...puller, warm: false }];
     const why = `pulling "${model}" on demand failed: ${errorBodyMessage(text)?.message ?? text.slice(0, 300)}`;
@@ -190,7 +201,15 @@ export class NodeRouter {
     if (last !== undefined) {
       const headers = answerHeaders(last.headers);
       headers['content-length'] = String(Buffer.byteLength(last.body));
-      return { status: last.status, headers, body: Readable.from([Buffer.from(last.body)]) };
+      const body = last.body;
+      return {
+        status: last.status,
+        headers,
+        sendTo: (dest) => {
+          dest.end(body);
+          return Promise.resolve();
+        },
+      };
     }
     throw new AppError(
       'NODE_UNAVAILABLE',
@@ -250,19 +269,25 @@ export class NodeRouter {
     breaker.succeeded(node.id);
     const headers = answerHeaders(res.headers);
     headers['x-corral-node'] = node.name;
-    const body = guardStream(
-      res.body,
-      streamFormat(res.headers['content-type'] ?? null, req.path),
-      (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
-      (outcome) => {
-        uncount();
-        // A caller that went away aborts the node request too: that break is theirs, not the node's.
-        if (outcome === 'broken' && !req.signal.aborted) {
-          breaker.failed(node.id);
-          this.#o.log.warn({ node: node.name, model: req.model }, 'node stream broken');
-        }
-      },
-    );
-    return { kind: 'response', answer: { status: res.status, headers, body } };
+    const format = streamFormat(res.headers['content-type'] ?? null, req.path);
+    const relayed = (outcome: RelayOutcome) => {
+      uncount();
+      if (outcome === 'cancelled')
+        this.#o.log.debug({ node: node.name, path: req.path }, 'caller left mid-answer');
+      // A caller that went away aborts the node request too: that break is theirs, not the node's.
+      if (outcome === 'broken' && !req.signal.aborted) {
+        breaker.failed(node.id);
+        this.#o.log.warn({ node: node.name, model: req.model }, 'node stream broken');
+      }
+    };
+    const sendTo = (dest: Writable) =>
+      relayStream(
+        res.body,
+        dest,
+        format,
+        (err) => `cluster node ${node.name} failed mid-response: ${why(err)}`,
+        relayed,
+      );
+    return { kind: 'response', answer: { status: res.status, headers, sendTo } };
   }
 }

@@ -14,9 +14,20 @@ import { createHash } from 'node:crypto';
 import { AppError, tryParseModelName } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
 
+/** Names normalized lately: requests name the same few models over and over. */
+const normalized = new Map<string, string>();
+/** Entries {@link normalized} holds at most; past that it starts over. */
+const MAX_NORMALIZED = 4096;
+
 /** `tiny` and `tiny:latest` (and `registry.ollama.ai/library/tiny:latest`) compare equal. */
 export function normalizeModelName(name: string): string {
-  return tryParseModelName(name)?.display ?? name;
+  let display = normalized.get(name);
+  if (display === undefined) {
+    display = tryParseModelName(name)?.display ?? name;
+    if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+    normalized.set(name, display);
+  }
+  return display;
 }
 
 /** A report's model names, normalized once per listing (the directory reuses a listing for a second). */

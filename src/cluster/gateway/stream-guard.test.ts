@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { guardStream, streamFormat } from './stream-guard.js';
+import { relayStream, streamFormat, type RelayOutcome, type StreamFormat } from './stream-guard.js';
 
 /** A body that sends `chunks` and then breaks. */
 function breaking(chunks: string[]): Readable {
@@ -14,7 +14,20 @@ function breaking(chunks: string[]): Readable {
   });
 }
 
-describe('guardStream', () => {
+/** `body` relayed into a fresh destination, which is returned; each outcome is pushed onto `outcomes`. */
+function relayed(body: Readable, format: StreamFormat, outcomes: RelayOutcome[]): PassThrough {
+  const dest = new PassThrough();
+  void relayStream(
+    body,
+    dest,
+    format,
+    (err) => `node x: ${(err as Error).message}`,
+    (o) => outcomes.push(o),
+  );
+  return dest;
+}
+
+describe('relayStream', () => {
   it.each([
     {
       type: 'application/x-ndjson',
@@ -49,35 +62,53 @@ describe('guardStream', () => {
   ])(
     'ends a broken $type $path stream with an error in its own format',
     async ({ type, path, chunks, want }) => {
-      const outcomes: string[] = [];
-      const body = guardStream(
-        breaking(chunks),
-        streamFormat(type, path),
-        (err) => `node x: ${(err as Error).message}`,
-        (o) => outcomes.push(o),
-      );
-      expect(await text(body)).toBe(want);
+      const outcomes: RelayOutcome[] = [];
+      expect(await text(relayed(breaking(chunks), streamFormat(type, path), outcomes))).toBe(want);
       expect(outcomes).toEqual(['broken']);
     },
   );
 
   it('passes a whole body through and reports ok; a plain JSON body that breaks fails as it is', async () => {
-    const outcomes: string[] = [];
-    const ok = guardStream(Readable.from([Buffer.from('{"a":1}')]), 'other', String, (o) => outcomes.push(o));
-    expect(await text(ok)).toBe('{"a":1}');
-    const broken = guardStream(breaking(['{"a"']), 'other', String, (o) => outcomes.push(o));
-    await expect(text(broken)).rejects.toThrow('socket hang up');
+    const outcomes: RelayOutcome[] = [];
+    expect(await text(relayed(Readable.from([Buffer.from('{"a":1}')]), 'other', outcomes))).toBe('{"a":1}');
+    await expect(text(relayed(breaking(['{"a"']), 'other', outcomes))).rejects.toThrow('socket hang up');
     expect(outcomes).toEqual(['ok', 'broken']);
   });
 
-  it('lets go of the node body when its reader goes away, and reports cancelled', async () => {
-    const outcomes: string[] = [];
+  it('lets go of the node body when its destination goes away, and reports cancelled', async () => {
+    const outcomes: RelayOutcome[] = [];
     const endless = new Readable({ read() {} });
     endless.push(Buffer.from('{"response":"a"}\n'));
-    const out = guardStream(endless, 'ndjson', String, (o) => outcomes.push(o));
+    const out = relayed(endless, 'ndjson', outcomes);
     out.once('data', () => out.destroy());
     await new Promise((r) => endless.once('close', r));
     expect(endless.destroyed).toBe(true);
     expect(outcomes).toEqual(['cancelled']);
+    // A destination already gone: the body is let go at once.
+    const late = new Readable({ read() {} });
+    const gone = new PassThrough();
+    gone.destroy();
+    await new Promise((r) => gone.once('close', r));
+    await relayStream(late, gone, 'ndjson', String, (o) => outcomes.push(o));
+    expect(late.destroyed).toBe(true);
+    expect(outcomes).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('resolves once the first chunk is written, and holds the body back while the destination is full', async () => {
+    const body = new Readable({ read() {} });
+    const dest = new PassThrough({ highWaterMark: 4 });
+    let started = false;
+    const first = relayStream(body, dest, 'ndjson', String, () => {}).then(() => (started = true));
+    await new Promise((r) => setImmediate(r));
+    expect(started).toBe(false);
+    body.push(Buffer.from('{"a":1}\n'));
+    await first;
+    expect(String(dest.read())).toBe('{"a":1}\n');
+    body.push(Buffer.from('0123456789'));
+    await new Promise((r) => setImmediate(r));
+    expect(body.isPaused()).toBe(true); // the destination is over its mark: no more reads from the node
+    dest.read();
+    await new Promise((r) => setImmediate(r));
+    expect(body.isPaused()).toBe(false);
   });
 });

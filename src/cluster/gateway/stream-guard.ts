@@ -1,10 +1,11 @@
 /**
- * A node's response body, passed through untouched, except that a body that breaks after its first byte (the node
- * died, the connection reset) ends with one error in the stream's own format instead of a silent cut: an NDJSON
- * line `{"error":"…"}` for Ollama streams, an SSE `data: {"error":{…}}` frame for OpenAI streams. Other bodies
- * (plain JSON) cannot be repaired and fail as they are. Node streams throughout: the gateway's hot path.
+ * A node's response body, relayed untouched to the gateway's caller, except that a body that breaks after its first
+ * byte (the node died, the connection reset) ends with one error in the stream's own format instead of a silent
+ * cut: an NDJSON line `{"error":"…"}` for Ollama streams, an SSE `data: {"error":{…}}` frame for OpenAI streams.
+ * Other bodies (plain JSON) cannot be repaired and fail as they are. Node streams throughout, written straight to
+ * the caller's socket: the gateway's hot path.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * How a broken body is ended: Ollama's NDJSON, OpenAI chat/completions SSE (`data:` only), Anthropic Messages SSE
@@ -40,48 +41,60 @@ function errorChunk(format: StreamFormat, message: string, endsLine: boolean): s
   return undefined;
 }
 
+/** How a relay ended: the body ended (`ok`), broke (`broken`), or its destination went away (`cancelled`). */
+export type RelayOutcome = 'ok' | 'broken' | 'cancelled';
+
 /**
- * `body` with `done` called once when it ends (`ok`), breaks (`broken`) or its reader goes away (`cancelled`,
- * which also destroys `body`, so the request to the node is abandoned), and breaks turned into error lines.
+ * Writes `body` into `dest` as it arrives and ends `dest` with it, calling `done` once with how it ended. A break
+ * is turned into an error in the stream's format (a plain body destroys `dest` with it); a destination that closes
+ * first destroys `body`, so the request to the node is abandoned. No stream sits in between: each chunk is one
+ * write. Resolves once the first chunk is written or the relay ended, whichever is first.
  */
-export function guardStream(
+export function relayStream(
   body: Readable,
+  dest: Writable,
   format: StreamFormat,
   describe: (err: unknown) => string,
-  done: (outcome: 'ok' | 'broken' | 'cancelled') => void,
-): Readable {
-  const out = new PassThrough();
-  let finished = false;
-  let endsLine = true;
-  const finish = (outcome: 'ok' | 'broken' | 'cancelled') => {
-    if (finished) return false;
-    finished = true;
-    done(outcome);
-    return true;
-  };
-  const broken = (err: unknown) => {
-    if (!finish('broken')) return;
-    const chunk = errorChunk(format, describe(err), endsLine);
-    if (chunk === undefined) out.destroy(err instanceof Error ? err : new Error(String(err)));
-    else out.end(chunk);
-  };
-  body.on('data', (chunk: Buffer) => {
-    if (chunk.length > 0) endsLine = chunk[chunk.length - 1] === 0x0a;
-    if (!out.write(chunk)) {
-      body.pause();
-      out.once('drain', () => body.resume());
+  done: (outcome: RelayOutcome) => void,
+): Promise<void> {
+  return new Promise<void>((started) => {
+    let finished = false;
+    let endsLine = true;
+    const finish = (outcome: RelayOutcome) => {
+      if (finished) return false;
+      finished = true;
+      started();
+      done(outcome);
+      return true;
+    };
+    const broken = (err: unknown) => {
+      if (!finish('broken')) return;
+      const chunk = errorChunk(format, describe(err), endsLine);
+      if (chunk === undefined) dest.destroy(err instanceof Error ? err : new Error(String(err)));
+      else dest.end(chunk);
+    };
+    if (dest.closed) {
+      if (finish('cancelled')) body.destroy();
+      return;
     }
+    body.on('data', (chunk: Buffer) => {
+      if (chunk.length > 0) endsLine = chunk[chunk.length - 1] === 0x0a;
+      if (!dest.write(chunk)) {
+        body.pause();
+        dest.once('drain', () => body.resume());
+      }
+      started();
+    });
+    body.once('end', () => {
+      if (finish('ok')) dest.end();
+    });
+    body.once('error', broken);
+    // A body closed before its end without an error (a destroyed socket) is a break as well.
+    body.once('close', () => {
+      if (!body.readableEnded) broken(new Error('the connection closed before the response ended'));
+    });
+    dest.once('close', () => {
+      if (finish('cancelled')) body.destroy();
+    });
   });
-  body.once('end', () => {
-    if (finish('ok')) out.end();
-  });
-  body.once('error', broken);
-  // A body closed before its end without an error (a destroyed socket) is a break as well.
-  body.once('close', () => {
-    if (!body.readableEnded) broken(new Error('the connection closed before the response ended'));
-  });
-  out.once('close', () => {
-    if (finish('cancelled')) body.destroy();
-  });
-  return out;
 }

@@ -16,6 +16,7 @@ import {
 } from '../../auth/index.js';
 import { AppError, allows, isAppError, type Logger } from '../../core/index.js';
 import { clientIp, setPrincipal } from '../auth-context.js';
+import { whenDirectAnswerDone } from '../direct-answer.js';
 import { matchedRouteKey } from '../route-match.js';
 import { type AuditTarget, routeTable, type RouteSpec } from '../route-permissions.js';
 
@@ -50,8 +51,10 @@ export function authorize(options: AuthorizeOptions): MiddlewareHandler {
     try {
       await next();
     } finally {
-      if (principal.limits.concurrent > 0 && spec.watch !== true) c.res = whenBodyDone(c.res, release);
-      else release();
+      if (principal.limits.concurrent > 0 && spec.watch !== true) {
+        // A relayed answer (the gateway's) is written to the socket by its handler: it holds the slot until sent.
+        if (!whenDirectAnswerDone(c, release)) c.res = whenBodyDone(c.res, release);
+      } else release();
     }
     if (spec.audit !== undefined) {
       await options.audit.record(principal, {

@@ -6,7 +6,6 @@
  * answer: it streams through untouched, and a break after that first byte ends the stream with an error in its
  * own format (`stream-guard.ts`). Tokens already sent cannot be taken back, so nothing is replayed.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { PassThrough, type Writable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
 import { errorBodyMessage } from '../../api/index.js';
@@ -79,11 +78,18 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-l
 /** Response headers by lower-case name (plain data: the hot path builds no `Headers` objects). */
 export type AnswerHeaders = Record<string, string | string[]>;
 
-/** A node's headers without the hop-by-hop ones. */
-function answerHeaders(from: IncomingHttpHeaders): AnswerHeaders {
+/**
+ * A node's headers without the hop-by-hop ones, from the raw name/value list in one pass (`IncomingMessage.headers`
+ * would build an object of them first). A repeated header keeps each value.
+ */
+function answerHeaders(raw: readonly string[]): AnswerHeaders {
   const headers: AnswerHeaders = {};
-  for (const [key, value] of Object.entries(from)) {
-    if (value !== undefined && !HOP.has(key)) headers[key] = value;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase();
+    if (HOP.has(key)) continue;
+    const value = raw[i + 1]!;
+    const seen = headers[key];
+    headers[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
   }
   return headers;
 }
@@ -168,7 +174,7 @@ export class NodeRouter {
   /** Tries `candidates` in order (at most `attempts`, skipping open circuits) until one answers. */
   async #attempt(candidates: readonly RankedNode[], req: ForwardRequest): Promise<RoutedAnswer> {
     let attempts = this.#o.attempts ?? 3;
-    let last: { status: number; headers: IncomingHttpHeaders; body: string } | undefined;
+    let last: { status: number; headers: AnswerHeaders; body: string } | undefined;
     const failures: string[] = [];
     // The last failed or busy attempt: `retried` once another one starts, else reported as itself at the end.
     let unsettled: Parameters<ForwardObserver['attempt']> | undefined;
@@ -199,7 +205,7 @@ export class NodeRouter {
     }
     if (unsettled) this.#o.observer?.attempt(...unsettled);
     if (last !== undefined) {
-      const headers = answerHeaders(last.headers);
+      const headers = { ...last.headers };
       headers['content-length'] = String(Buffer.byteLength(last.body));
       const body = last.body;
       return {
@@ -224,7 +230,7 @@ export class NodeRouter {
     req: ForwardRequest,
   ): Promise<
     | { kind: 'response'; answer: RoutedAnswer }
-    | { kind: 'refused'; answer: { status: number; headers: IncomingHttpHeaders; body: string } }
+    | { kind: 'refused'; answer: { status: number; headers: AnswerHeaders; body: string } }
     | { kind: 'failed'; reason: string }
   > {
     const breaker = this.#o.breaker;
@@ -264,12 +270,16 @@ export class NodeRouter {
       // 503 is the node saying it is busy (QUEUE_FULL) or draining: try elsewhere, but it is not down.
       if (res.status === 503) breaker.released(node.id);
       else breaker.failed(node.id);
-      return { kind: 'refused', answer: { status: res.status, headers: res.headers, body } };
+      return {
+        kind: 'refused',
+        answer: { status: res.status, headers: answerHeaders(res.rawHeaders), body },
+      };
     }
     breaker.succeeded(node.id);
-    const headers = answerHeaders(res.headers);
+    const headers = answerHeaders(res.rawHeaders);
     headers['x-corral-node'] = node.name;
-    const format = streamFormat(res.headers['content-type'] ?? null, req.path);
+    const type = headers['content-type'];
+    const format = streamFormat(typeof type === 'string' ? type : null, req.path);
     const relayed = (outcome: RelayOutcome) => {
       uncount();
       if (outcome === 'cancelled')

@@ -11,16 +11,15 @@ import {
   Agent as HttpAgent,
   request as httpRequest,
   type ClientRequest,
-  type IncomingHttpHeaders,
   type IncomingMessage,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CLUSTER_SECRET_HEADER, isRelayUrl } from '../relay-auth.js';
 
-/** A node's answer: status, headers (as `node:http` parsed them: lower-case names) and the body still arriving. */
+/** A node's answer: status, headers (the raw name/value list) and the body still arriving. */
 export interface NodeReply {
   status: number;
-  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
   body: IncomingMessage;
 }
 
@@ -143,7 +142,7 @@ export class NodeClient {
       };
       req.once('response', (res) => {
         settle();
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
+        resolve({ status: res.statusCode ?? 502, rawHeaders: res.rawHeaders, body: res });
       });
       // Kept for the whole request: a socket error after the headers reaches the request too, and the body's
       // reader (`stream-guard.ts`) reports that one.

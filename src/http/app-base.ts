@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { except } from 'hono/combine';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../core/index.js';
 import type { AppDeps } from './app-deps.js';
@@ -53,15 +52,16 @@ export function createAppBase(deps: AppBaseDeps): Hono {
     },
   });
   // A declared length is checked without touching the body (Hono's middleware builds the full WHATWG request to
-  // look); a body without one (chunked) is counted by Hono's middleware as it arrives.
-  app.use(
-    except('/api/blobs/*', async (c, next) => {
-      const length = c.req.header('content-length');
-      if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limit(c, next);
-      if (Number.parseInt(length, 10) > config.maxBodySize) throw tooLarge();
-      await next();
-    }),
-  );
+  // look); a body without one (chunked) is counted by Hono's middleware as it arrives. Blob uploads are exempt
+  // (a plain prefix test: this runs on every request).
+  app.use(async (c, next) => {
+    const { path } = c.req;
+    if (path === '/api/blobs' || path.startsWith('/api/blobs/')) return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return limit(c, next);
+    if (Number.parseInt(length, 10) > config.maxBodySize) throw tooLarge();
+    await next();
+  });
   // nosniff, no framing, no referrer, a same-origin CSP for the console (no HSTS: TLS is the proxy's call).
   app.use(
     secureHeaders({

@@ -84,6 +84,13 @@ export interface ClusterRepository extends ClusterDeploymentMethods {
   /** Every node, by name, with readiness and age computed in SQL against the database's clock. */
   list(q: { staleAfterMs: number }): Promise<ListedClusterNode[]>;
   remove(id: string): Promise<boolean>;
+  /** Who holds node id `nodeId` (the join credential it first joined with), if anyone does. */
+  nodeClaim(nodeId: string): Promise<string | undefined>;
+  /**
+   * Gives `nodeId` to `holder` if it is still held by `replacing` (undefined: held by nobody); false when someone
+   * else changed it first.
+   */
+  claimNode(nodeId: string, holder: string, replacing: string | undefined): Promise<boolean>;
   /** The leadership row, undefined before anyone led (it is claimed through a `LeaderSession`). */
   leader(): Promise<ClusterLeaderRecord | undefined>;
   /**
@@ -216,6 +223,37 @@ export function createClusterRepository(db: Kysely<Schema>, dialect: Dialect): C
     async remove(id) {
       const r = await guard(() => db.deleteFrom('cluster_nodes').where('id', '=', id).executeTakeFirst());
       return changed(r.numDeletedRows) > 0;
+    },
+    async nodeClaim(nodeId) {
+      const row = await guard(() =>
+        db
+          .selectFrom('cluster_node_claims')
+          .select('holder')
+          .where('node_id', '=', nodeId)
+          .executeTakeFirst(),
+      );
+      return row?.holder;
+    },
+    async claimNode(nodeId, holder, replacing) {
+      if (replacing === undefined) {
+        const r = await guard(() =>
+          db
+            .insertInto('cluster_node_claims')
+            .values({ node_id: nodeId, holder, claimed_at: now() })
+            .onConflict((oc) => oc.column('node_id').doNothing())
+            .executeTakeFirst(),
+        );
+        return changed(r.numInsertedOrUpdatedRows) > 0;
+      }
+      const r = await guard(() =>
+        db
+          .updateTable('cluster_node_claims')
+          .set({ holder, claimed_at: now() })
+          .where('node_id', '=', nodeId)
+          .where('holder', '=', replacing)
+          .executeTakeFirst(),
+      );
+      return changed(r.numUpdatedRows) > 0;
     },
     async leader() {
       const row = await guard(() =>

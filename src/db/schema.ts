@@ -146,6 +146,16 @@ export interface ClusterDeploymentsTable {
   updated_at: string;
 }
 
+/**
+ * `cluster_node_claims`: the join credential (`key:<id>` or `user:<id>`) a node that joined through a gateway
+ * belongs to.
+ */
+export interface ClusterNodeClaimsTable {
+  node_id: string;
+  holder: string;
+  claimed_at: string;
+}
+
 /** The whole schema, as Kysely's type parameter. */
 export interface Schema {
   users: UsersTable;
@@ -160,6 +170,7 @@ export interface Schema {
   cluster_nodes: ClusterNodesTable;
   cluster_leader: ClusterLeaderTable;
   cluster_deployments: ClusterDeploymentsTable;
+  cluster_node_claims: ClusterNodeClaimsTable;
 }
 
 /** Which SQL dialect a database speaks. */

@@ -3,9 +3,10 @@
  * started with `corral serve --join <gateway A> --token <join token>` and NO database URL, all real processes. The
  * node opens its tunnel to A and registers through it; gateway B streams `/api/generate` to it through A's relay.
  * The relay refuses callers without the cluster secret, a wrong token is refused with 401 (and a node started with
- * one exits saying so), and revoking the join token makes the node fall out of the cluster.
+ * one exits saying so), another join token cannot take the node's id, and revoking the join token makes the node
+ * fall out of the cluster.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,38 @@ describe.skipIf(!postgres.available)('cluster: a node joins through a gateway (b
     expect(forbidden.status).toBe(403);
 
     await expect(joinNode(wrong, 'wrong')).rejects.toThrow(/exited with 1[\s\S]*401[\s\S]*unknown API key/);
+  }, 60_000);
+
+  it("refuses another join token that claims the node's id, and the node keeps its place", async () => {
+    const listed = (await natNode(gwB))!;
+    const made = await fetch(`${gwA.url}/api/cluster/join-tokens`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ name: 'impostor' }),
+    });
+    expect(made.status).toBe(201);
+    const other = ((await made.json()) as { key: string }).key;
+    // A second machine that copied the node's id (or an attacker who read it from the listing).
+    mkdirSync(join(dir, 'impostor'), { recursive: true });
+    writeFileSync(join(dir, 'impostor', 'node-id'), `${listed.id}\n`);
+    await expect(joinNode(other, 'impostor')).rejects.toThrow(
+      /exited with 1[\s\S]*403[\s\S]*joined with another join token/,
+    );
+    // Its join calls are refused as well, with a valid ticket or not.
+    const res = await fetch(`${gwB.url}/api/cluster/join/${listed.id}/heartbeat`, {
+      method: 'POST',
+      headers: auth(other),
+      body: JSON.stringify({ report: listed.report, relay: { url: listed.url, signature: '0'.repeat(64) } }),
+    });
+    expect(res.status).toBe(403);
+    // The real node is still the one listed and served.
+    expect(await natNode(gwB)).toMatchObject({ id: listed.id, url: listed.url, ready: true });
+    const generated = await fetch(`${gwB.url}/api/generate`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ model: 'tiny', prompt: 'hi', stream: false, options: { num_predict: 2 } }),
+    });
+    expect(generated.status, await generated.clone().text()).toBe(200);
   }, 60_000);
 
   it('drops the node when its join token is revoked: it goes stale and gets no more requests', async () => {

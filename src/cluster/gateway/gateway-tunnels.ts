@@ -13,6 +13,7 @@ import type { ClusterRepository } from '../../db/index.js';
 import { advertisedUrl } from '../node-membership.js';
 import { TunnelHub } from '../tunnel/index.js';
 import { joinRoutes } from './join-routes.js';
+import type { NodeClaims } from './node-claims.js';
 import type { NodeDirectory } from './node-directory.js';
 import { relayRoutes } from './relay-routes.js';
 import { acceptTunnelUpgrades } from './tunnel-upgrade.js';
@@ -21,6 +22,8 @@ import { acceptTunnelUpgrades } from './tunnel-upgrade.js';
 export interface GatewayTunnelOptions {
   app: Hono;
   cluster: Pick<ClusterRepository, 'register' | 'heartbeat' | 'setState'>;
+  /** Which join credential each joined node id belongs to. */
+  claims: Pick<NodeClaims, 'check'>;
   directory: Pick<NodeDirectory, 'nodes'>;
   auth: Pick<AuthServices, 'enabled' | 'authenticator' | 'audit' | 'accounts'>;
   /** The cluster secret (`cluster-secret.ts`). */
@@ -56,12 +59,19 @@ export function mountTunnels(o: GatewayTunnelOptions): GatewayTunnels {
   const { auth } = o;
   o.app.route(
     '/',
-    joinRoutes({ cluster: o.cluster, directory: o.directory, secret: o.secret, accounts: auth.accounts }),
+    joinRoutes({
+      cluster: o.cluster,
+      claims: o.claims,
+      directory: o.directory,
+      secret: o.secret,
+      accounts: auth.accounts,
+    }),
   );
   o.app.route(
     '/',
     relayRoutes({
       hub,
+      claims: o.claims,
       secret: o.secret,
       authEnabled: auth.enabled,
       authenticator: auth.authenticator,

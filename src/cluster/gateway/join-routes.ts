@@ -2,11 +2,12 @@
  * Membership of nodes that joined through a gateway (`corral serve --join`, issue #7): such a node has no database
  * access, so it sends its registration, heartbeats and state changes here (permission `cluster:join`, a join
  * token) and the gateway writes them — the heartbeat's time is still PostgreSQL's `now()`. The node's URL is
- * never its own word: it is the relay URL from the ticket the gateway holding its tunnel signed, and a node that
- * joined through the database cannot be spoken for with a join token. Also: `POST /api/cluster/join-tokens`
+ * never its own word: it is the relay URL from the ticket the gateway holding its tunnel signed, a node that
+ * joined through the database cannot be spoken for with a join token, and a node id belongs to the join token it
+ * first joined with (`node-claims.ts`). Also: `POST /api/cluster/join-tokens`
  * (admin), which makes the tokens.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import {
   createJoinTokenRequestSchema,
   joinHeartbeatRequestSchema,
@@ -18,13 +19,16 @@ import {
 import type { Accounts } from '../../auth/index.js';
 import { AppError } from '../../core/index.js';
 import type { ClusterRepository } from '../../db/index.js';
-import { keyInfo, keyLifetime, parseBody } from '../../http/index.js';
+import { keyInfo, keyLifetime, parseBody, principalOf } from '../../http/index.js';
 import { isRelayUrl, relayTicketValid, type RelayTicket } from '../relay-auth.js';
+import type { NodeClaims } from './node-claims.js';
 import type { NodeDirectory } from './node-directory.js';
 
 /** What {@link joinRoutes} needs. */
 export interface JoinRouteDeps {
   cluster: Pick<ClusterRepository, 'register' | 'heartbeat' | 'setState'>;
+  /** Which join credential each joined node id belongs to. */
+  claims: Pick<NodeClaims, 'check'>;
   directory: Pick<NodeDirectory, 'nodes'>;
   /** The cluster secret relay tickets are signed with. */
   secret: string;
@@ -35,8 +39,11 @@ export function joinRoutes(deps: JoinRouteDeps): Hono {
   const app = new Hono();
   const { cluster, directory, secret } = deps;
 
-  /** Refuses a ticket no gateway signed for `id`, and ids of nodes that joined through the database. */
-  const vouch = async (id: string, ticket: RelayTicket) => {
+  /**
+   * Refuses a ticket no gateway signed for `id`, ids of nodes that joined through the database, and ids that
+   * belong to another join credential.
+   */
+  const vouch = async (c: Context, id: string, ticket: RelayTicket) => {
     if (!relayTicketValid(secret, id, ticket)) {
       throw new AppError('FORBIDDEN', `the relay ticket was not issued for cluster node ${id}`);
     }
@@ -47,11 +54,12 @@ export function joinRoutes(deps: JoinRouteDeps): Hono {
         `cluster node ${id} joined through the database; a join token cannot speak for it`,
       );
     }
+    await deps.claims.check(id, principalOf(c));
   };
 
   app.post('/api/cluster/join', async (c) => {
     const req = await parseBody(c, joinRequestSchema);
-    await vouch(req.id, req.relay);
+    await vouch(c, req.id, req.relay);
     const node = await cluster.register({
       id: req.id,
       name: req.name,
@@ -71,7 +79,7 @@ export function joinRoutes(deps: JoinRouteDeps): Hono {
   app.post('/api/cluster/join/:id/heartbeat', async (c) => {
     const req = await parseBody(c, joinHeartbeatRequestSchema);
     const id = c.req.param('id');
-    await vouch(id, req.relay);
+    await vouch(c, id, req.relay);
     const body: JoinUpdateResponse = { ok: await cluster.heartbeat(id, req.report) };
     return c.json(body);
   });
@@ -79,7 +87,7 @@ export function joinRoutes(deps: JoinRouteDeps): Hono {
   app.post('/api/cluster/join/:id/state', async (c) => {
     const req = await parseBody(c, joinStateRequestSchema);
     const id = c.req.param('id');
-    await vouch(id, req.relay);
+    await vouch(c, id, req.relay);
     const body: JoinUpdateResponse = { ok: await cluster.setState(id, req.state) };
     return c.json(body);
   });

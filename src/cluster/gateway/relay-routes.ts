@@ -3,7 +3,9 @@
  *
  * - `GET /api/cluster/tunnel` (permission `cluster:join`): a node's upgrade request, authenticated by the usual
  *   middleware; this route hands the connection to the {@link TunnelHub}, which answers `101` with the node's
- *   relay ticket. The tunnel's credentials are checked again while it is open, so a revoked token closes it.
+ *   relay ticket. A node id belongs to the credential it first joined with (`node-claims.ts`): a tunnel for it
+ *   opened with another is refused. The tunnel's credentials are checked again while it is open, so a revoked
+ *   token closes it.
  * - `GET|POST|DELETE /api/cluster/relay/:node/*` (no API key; the cluster secret instead): a request to a node whose
  *   tunnel this gateway holds, passed down the tunnel as it is, the answer streamed back. Other gateways and the
  *   controller call it as the node's URL. Without the secret it is refused (and audited), so the public port is
@@ -12,14 +14,17 @@
 import { Hono, type Context } from 'hono';
 import { ANONYMOUS, type AuditLog, type Authenticator } from '../../auth/index.js';
 import { AppError, allows, isAppError } from '../../core/index.js';
-import { clientIp } from '../../http/index.js';
+import { clientIp, principalOf } from '../../http/index.js';
 import { CLUSTER_SECRET_HEADER, RELAY_PREFIX, secretMatches } from '../relay-auth.js';
 import { isNodeId, NODE_ID_HEADER, TUNNEL_PATH, type TunnelHub } from '../tunnel/index.js';
+import type { NodeClaims } from './node-claims.js';
 import { pendingUpgrade } from './tunnel-upgrade.js';
 
 /** What {@link relayRoutes} needs. */
 export interface RelayRouteDeps {
   hub: Pick<TunnelHub, 'adopt' | 'relay'>;
+  /** Which join credential each joined node id belongs to: a tunnel for another's id is refused. */
+  claims: Pick<NodeClaims, 'check'>;
   secret: string;
   /** Whether credentials are checked; with auth off tunnels are not checked again. */
   authEnabled: boolean;
@@ -46,7 +51,7 @@ function recheck(deps: RelayRouteDeps, c: Context): (() => Promise<boolean>) | u
 export function relayRoutes(deps: RelayRouteDeps): Hono {
   const app = new Hono();
 
-  app.get(TUNNEL_PATH, (c) => {
+  app.get(TUNNEL_PATH, async (c) => {
     const upgrade = pendingUpgrade(c);
     if (upgrade === undefined) {
       throw new AppError(
@@ -58,6 +63,7 @@ export function relayRoutes(deps: RelayRouteDeps): Hono {
     if (!isNodeId(nodeId)) {
       throw new AppError('INVALID_REQUEST', `the ${NODE_ID_HEADER} header must hold the node's id`);
     }
+    await deps.claims.check(nodeId, principalOf(c));
     deps.hub.adopt({ nodeId, socket: upgrade.socket, head: upgrade.head, stillValid: recheck(deps, c) });
     upgrade.adopted = true;
     return c.body(null);

@@ -29,6 +29,7 @@ import { clusterRoutes } from './cluster-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
 import { mountTunnels } from './gateway-tunnels.js';
 import { NodeDirectory } from './node-directory.js';
+import { NodeClaims } from './node-claims.js';
 import { NodeRouter } from './node-router.js';
 
 /** A listening gateway. */
@@ -138,6 +139,7 @@ export async function startGateway(
   const tunnels = mountTunnels({
     app,
     cluster: db.cluster,
+    claims: new NodeClaims({ cluster: db.cluster, apiKeys: db.apiKeys, users: db.users }),
     directory,
     auth,
     secret: clusterSecret,

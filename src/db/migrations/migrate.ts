@@ -10,6 +10,7 @@ import { initialMigration } from './0001-initial.js';
 import { finetuneMigration } from './0002-finetune.js';
 import { clusterMigration } from './0003-cluster.js';
 import { clusterDeploymentsMigration } from './0004-cluster-deployments.js';
+import { clusterNodeClaimsMigration } from './0005-cluster-node-claims.js';
 
 /** Every migration, by name; names sort in the order they must run. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0002-finetune': finetuneMigration(),
     '0003-cluster': clusterMigration(),
     '0004-cluster-deployments': clusterDeploymentsMigration(),
+    '0005-cluster-node-claims': clusterNodeClaimsMigration(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -10,6 +10,7 @@ import { isAppError, silentLogger } from '../../src/core/index.js';
 import { openDatabase, openLeaderSession, type Database } from '../../src/db/index.js';
 import { testDatabases, testPostgresUrl, type OpenedTestDatabase } from '../helpers/test-databases.js';
 import { unique } from '../db/use-database.js';
+import { nodeReport } from '../helpers/listed-node.js';
 
 const postgres = testDatabases.find((d) => d.kind === 'postgres')!;
 if (!postgres.available)
@@ -73,14 +74,7 @@ describe.skipIf(!postgres.available)('leader lease on PostgreSQL', () => {
       id: unique('node'),
       name: unique('name'),
       url: 'http://node:11434',
-      report: {
-        loadedModels: [],
-        storedModels: [],
-        queueDepth: 0,
-        inFlight: 0,
-        freeMemoryBytes: 0,
-        freeVramBytes: null,
-      },
+      report: nodeReport(),
     });
 
   it('elects exactly one of two candidates, recording its holder and epoch', async () => {

@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../../src/db/index.js';
 import { findPostgresBinaries, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { testDatabases } from '../helpers/test-databases.js';
 import { unique, useDatabase } from '../db/use-database.js';
+import { nodeReport } from '../helpers/listed-node.js';
 
 /** A logger that keeps its messages, to count warnings. */
 function recordingLogger(): Logger & { lines: Array<{ level: string; msg: string }> } {
@@ -34,14 +35,7 @@ function countingReport(): { report: () => Promise<NodeReport>; calls: () => num
   return {
     calls: () => n,
     report: () =>
-      Promise.resolve({
-        loadedModels: [],
-        storedModels: ['tiny:latest'],
-        queueDepth: ++n,
-        inFlight: 0,
-        freeMemoryBytes: 1e9,
-        freeVramBytes: null,
-      }),
+      Promise.resolve(nodeReport({ storedModels: ['tiny:latest'], queueDepth: ++n, freeMemoryBytes: 1e9 })),
   };
 }
 

@@ -18,15 +18,20 @@ export function listedNode(
     epoch: 1,
     joinedAt: new Date(0),
     lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: [],
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 0,
-      freeVramBytes: null,
-      ...report,
-    },
+    report: nodeReport(report),
+  };
+}
+
+/** A node's heartbeat report: nothing loaded or stored, idle, no free memory, unless told otherwise. */
+export function nodeReport(report: Partial<NodeReport> = {}): NodeReport {
+  return {
+    loadedModels: [],
+    storedModels: [],
+    queueDepth: 0,
+    inFlight: 0,
+    freeMemoryBytes: 0,
+    freeVramBytes: null,
+    ...report,
   };
 }
 

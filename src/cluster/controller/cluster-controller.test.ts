@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, silentLogger } from '../../core/index.js';
 import type { ListedClusterNode } from '../../db/index.js';
+import { listedNode } from '../../../test/helpers/listed-node.js';
 import { ClusterController } from './cluster-controller.js';
 
-function node(name: string, stored: string[] = [], ageMs = 0): ListedClusterNode {
-  return {
-    id: name,
-    name,
-    url: `http://${name}`,
-    state: 'ready',
-    ready: ageMs < 1500,
-    ageMs,
-    epoch: 1,
-    joinedAt: new Date(0),
-    lastHeartbeat: new Date(0),
-    report: {
-      loadedModels: [],
-      storedModels: stored,
-      queueDepth: 0,
-      inFlight: 0,
-      freeMemoryBytes: 1e12,
-      freeVramBytes: null,
-    },
-  };
-}
+/** A node the controller lists: ready while its heartbeat is under 1.5 s old, with room for any model. */
+const node = (name: string, stored: string[] = [], ageMs = 0): ListedClusterNode =>
+  listedNode(name, { storedModels: stored, freeMemoryBytes: 1e12 }, { ageMs, staleAfterMs: 1500 });
 
 function setup(o: { leader?: boolean; fenced?: boolean; nodes?: ListedClusterNode[] } = {}) {
   const calls: string[] = [];

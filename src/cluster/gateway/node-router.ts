@@ -72,7 +72,7 @@ export function answerText(answer: RoutedAnswer): Promise<string> {
   return readText(sink);
 }
 
-/** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the guard may change. */
+/** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus a length the relay may change (a broken stream gets an error line). */
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
 
 /** Response headers by lower-case name (plain data: the hot path builds no `Headers` objects). */
